@@ -1,0 +1,238 @@
+import { bytesPerElement, createTensor, dtypeOf, nonFiniteError, tokenLayout, withTokens } from '@globalmcp/tensor';
+import type { FloatArray, Tensor, TokenLayout } from '@globalmcp/tensor';
+import { compressSpanCounts, resolveCounts } from './counts.js';
+import { FreqKvError } from './freqKvError.js';
+import { CompressOptionsSchema, DEFAULT_RETENTION, parseOptions } from './options.js';
+import type { CompressOptions } from './options.js';
+import { pairedDct } from './planCache.js';
+
+/** What one call did. Energies and errors are over all channels together. */
+export interface CompressStats {
+  tokensIn: number;
+  tokensOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  sinkTokens: number;
+  recentTokens: number;
+  /** Tokens between the sinks and the recent window (M), and the slots they became (L). */
+  spanIn: number;
+  spanOut: number;
+  /** Kept DCT energy over the span's total (1 when nothing was dropped or the span is all zeros). */
+  energyKept: number;
+  /**
+   * ||x - x^|| / ||x|| over the whole input, where x^ is the input rebuilt at
+   * its original length from what was kept (raw tokens exactly, the span from
+   * its first L DCT coefficients). By Parseval this needs no extra transform.
+   */
+  reconstructionError: number;
+  ms: number;
+}
+
+export interface CompressResult<A extends FloatArray = FloatArray> {
+  /** Same dtype and shape as the input except the token axis, which has `stats.tokensOut` entries. */
+  tensor: Tensor<A>;
+  /** How many original tokens each output token stands for; sums to the input's total. */
+  counts: Float64Array;
+  stats: CompressStats;
+}
+
+/** How many span slots `retention` or `targetTokens` leaves, given the raw tokens around the span. */
+export function keptSpanLength(span: number, raw: number, retention: number | undefined, targetTokens: number | undefined): number {
+  if (targetTokens !== undefined) {
+    if (targetTokens <= raw) {
+      throw new FreqKvError(
+        'INVALID_OPTIONS',
+        `targetTokens (${targetTokens}) must exceed the ${raw} sink and recent tokens kept raw, leaving at least one slot for the compressed span`,
+      );
+    }
+    return Math.min(span, targetTokens - raw);
+  }
+  return Math.max(1, Math.floor((retention ?? DEFAULT_RETENTION) * span));
+}
+
+/**
+ * FreqKV along the token axis: the first `sinkTokens` and last `recentTokens`
+ * tokens stay raw; the M tokens between them become
+ * `sqrt(L/M) * IDCT_L(DCT_M(x)[0:L])` for every channel, with
+ * L = floor(retention * M) (at least 1) or L = targetTokens - sinks - recent.
+ *
+ * Throws `TensorError` for a malformed tensor or NaN/Infinity (nothing is
+ * returned half-done) and {@link FreqKvError} for bad options.
+ */
+export function compress<A extends FloatArray>(input: Tensor<A>, options: CompressOptions = {}): CompressResult<A> {
+  const started = performance.now();
+  const opts = parseOptions(CompressOptionsSchema, options, 'compress options');
+  const tensor = createTensor(input.data, input.shape);
+  const layout = tokenLayout(tensor.shape, opts.axis);
+  const sinks = opts.sinkTokens;
+  const recent = opts.recentTokens;
+  const tokens = layout.tokens;
+  if (sinks + recent >= tokens) {
+    throw new FreqKvError(
+      'TOO_FEW_TOKENS',
+      `sinkTokens (${sinks}) + recentTokens (${recent}) must be less than the number of tokens (${tokens}) on axis ${layout.axis} of shape [${tensor.shape.join(', ')}]: nothing would be left to compress`,
+    );
+  }
+  const counts = resolveCounts(opts.counts, tokens);
+  const span = tokens - sinks - recent;
+  const keep = keptSpanLength(span, sinks + recent, opts.retention, opts.targetTokens);
+  const tokensOut = sinks + keep + recent;
+
+  const src = tensor.data;
+  const out = (src instanceof Float64Array ? new Float64Array(layout.outer * tokensOut * layout.inner) : new Float32Array(layout.outer * tokensOut * layout.inner)) as A;
+  const rawEnergy = copyRawTokens(tensor, layout, sinks, recent, out, tokensOut);
+  const { spanEnergy, keptEnergy } =
+    keep === span ? copySpan(tensor, layout, sinks, span, out, tokensOut) : compressSpan(tensor, layout, sinks, span, keep, out, tokensOut);
+
+  const outCounts = new Float64Array(tokensOut);
+  outCounts.set(counts.subarray(0, sinks), 0);
+  compressSpanCounts(counts, sinks, span, keep, outCounts, sinks);
+  outCounts.set(counts.subarray(tokens - recent), sinks + keep);
+
+  const totalEnergy = rawEnergy + spanEnergy;
+  const dropped = Math.max(0, spanEnergy - keptEnergy);
+  const bytes = bytesPerElement(dtypeOf(src));
+  return {
+    tensor: { data: out, shape: Object.freeze(withTokens(tensor.shape, layout.axis, tokensOut)) },
+    counts: outCounts,
+    stats: {
+      tokensIn: tokens,
+      tokensOut,
+      bytesIn: src.length * bytes,
+      bytesOut: out.length * bytes,
+      sinkTokens: sinks,
+      recentTokens: recent,
+      spanIn: span,
+      spanOut: keep,
+      energyKept: spanEnergy > 0 ? Math.min(1, keptEnergy / spanEnergy) : 1,
+      reconstructionError: totalEnergy > 0 ? Math.sqrt(dropped / totalEnergy) : 0,
+      ms: performance.now() - started,
+    },
+  };
+}
+
+/** Copies sinks and the recent window row by row (each row is `inner` contiguous values); returns their energy. */
+function copyRawTokens(tensor: Tensor, layout: TokenLayout, sinks: number, recent: number, out: FloatArray, tokensOut: number): number {
+  const { outer, tokens, inner } = layout;
+  const src = tensor.data;
+  let energy = 0;
+  for (let o = 0; o < outer; o++) {
+    const from = o * tokens * inner;
+    const to = o * tokensOut * inner;
+    energy += copyRange(tensor, from, sinks * inner, out, to);
+    energy += copyRange(tensor, from + (tokens - recent) * inner, recent * inner, out, to + (tokensOut - recent) * inner);
+  }
+  return energy;
+
+  function copyRange(t: Tensor, start: number, length: number, dst: FloatArray, dstStart: number): number {
+    let e = 0;
+    for (let i = 0; i < length; i++) {
+      const v = src[start + i] as number;
+      e += v * v;
+      dst[dstStart + i] = v;
+    }
+    if (!Number.isFinite(e)) throwNonFinite(t, start, start + length);
+    return e;
+  }
+}
+
+/** The span kept whole (L = M): a copy, with its energy. */
+function copySpan(tensor: Tensor, layout: TokenLayout, sinks: number, span: number, out: FloatArray, tokensOut: number) {
+  const { outer, tokens, inner } = layout;
+  const src = tensor.data;
+  let energy = 0;
+  for (let o = 0; o < outer; o++) {
+    const from = (o * tokens + sinks) * inner;
+    const to = (o * tokensOut + sinks) * inner;
+    for (let i = 0; i < span * inner; i++) {
+      const v = src[from + i] as number;
+      energy += v * v;
+      out[to + i] = v;
+    }
+  }
+  if (!Number.isFinite(energy)) throwNonFinite(tensor, 0, src.length);
+  return { spanEnergy: energy, keptEnergy: energy };
+}
+
+/**
+ * The transform proper. Channels go two at a time through one complex FFT
+ * (real and imaginary parts); each channel is read with stride `inner`
+ * straight into Makhoul's reordered layout and written back the same way, so
+ * nothing is transposed or allocated per channel.
+ */
+function compressSpan(tensor: Tensor, layout: TokenLayout, sinks: number, span: number, keep: number, out: FloatArray, tokensOut: number) {
+  const { tokens, inner, channels } = layout;
+  const src = tensor.data;
+  const forward = pairedDct(span);
+  const inverse = pairedDct(keep);
+  const fwdPerm = forward.perm;
+  const fwdPacked = forward.packed;
+  const invPerm = inverse.perm;
+  const invPacked = inverse.packed;
+  const ya = new Float64Array(keep);
+  const yb = new Float64Array(keep);
+  const gain = Math.sqrt(keep / span);
+  let spanEnergy = 0;
+  let keptEnergy = 0;
+
+  for (let c = 0; c < channels; c += 2) {
+    const oa = Math.floor(c / inner);
+    const srcA = (oa * tokens + sinks) * inner + (c - oa * inner);
+    const dstA = (oa * tokensOut + sinks) * inner + (c - oa * inner);
+    const hasB = c + 1 < channels;
+    const ob = Math.floor((c + 1) / inner);
+    const srcB = (ob * tokens + sinks) * inner + (c + 1 - ob * inner);
+    const dstB = (ob * tokensOut + sinks) * inner + (c + 1 - ob * inner);
+
+    let ea = 0;
+    let eb = 0;
+    for (let n = 0; n < span; n++) {
+      const p = 2 * (fwdPerm[n] as number);
+      const a = src[srcA + n * inner] as number;
+      fwdPacked[p] = a;
+      ea += a * a;
+      if (hasB) {
+        const b = src[srcB + n * inner] as number;
+        fwdPacked[p + 1] = b;
+        eb += b * b;
+      } else {
+        fwdPacked[p + 1] = 0;
+      }
+    }
+    if (!Number.isFinite(ea + eb)) {
+      throwNonFiniteStrided(tensor, srcA, span, inner);
+      if (hasB) throwNonFiniteStrided(tensor, srcB, span, inner);
+    }
+    spanEnergy += ea + eb;
+
+    forward.forward(ya, yb, keep);
+    for (let k = 0; k < keep; k++) {
+      const a = ya[k] as number;
+      const b = yb[k] as number;
+      keptEnergy += a * a + b * b;
+    }
+    inverse.inverse(ya, yb, gain);
+
+    for (let n = 0; n < keep; n++) {
+      const p = 2 * (invPerm[n] as number);
+      out[dstA + n * inner] = invPacked[p] as number;
+      if (hasB) out[dstB + n * inner] = invPacked[p + 1] as number;
+    }
+  }
+  return { spanEnergy, keptEnergy };
+}
+
+function throwNonFinite(tensor: Tensor, start: number, end: number): void {
+  for (let i = start; i < end; i++) {
+    const v = tensor.data[i] as number;
+    if (v - v !== 0) throw nonFiniteError(tensor, i);
+  }
+}
+
+function throwNonFiniteStrided(tensor: Tensor, start: number, count: number, stride: number): void {
+  for (let n = 0; n < count; n++) {
+    const i = start + n * stride;
+    const v = tensor.data[i] as number;
+    if (v - v !== 0) throw nonFiniteError(tensor, i);
+  }
+}

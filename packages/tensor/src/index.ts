@@ -1,0 +1,17 @@
+// Everything exported here is the public API of @globalmcp/tensor.
+export { TensorError } from './tensorError.js';
+export type { TensorErrorCode } from './tensorError.js';
+export {
+  assertFinite,
+  bytesPerElement,
+  createTensor,
+  dtypeOf,
+  findNonFinite,
+  formatShape,
+  nonFiniteError,
+  shapeSize,
+  unravelIndex,
+} from './tensor.js';
+export type { DType, FloatArray, Tensor } from './tensor.js';
+export { DEFAULT_TOKEN_AXIS, normalizeAxis, tokenLayout, withTokens } from './tokenLayout.js';
+export type { TokenLayout } from './tokenLayout.js';
