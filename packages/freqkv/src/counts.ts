@@ -47,9 +47,9 @@ export function compressSpanCounts(counts: Float64Array, from: number, span: num
   }
   const coeffs = new Float64Array(keep);
   const unused = new Float64Array(keep);
-  forward.forward(coeffs, unused, keep);
+  forward.forward(packed, coeffs, unused, keep);
   unused.fill(0);
-  inverse.inverse(coeffs, unused, Math.sqrt(keep / span) * (span / keep));
+  inverse.inverse(coeffs, unused, Math.sqrt(keep / span) * (span / keep), inverse.packed);
   let sum = 0;
   for (let i = 0; i < keep; i++) {
     const c = Math.max(MIN_COUNT, inverse.packed[2 * (inverse.perm[i] as number)] as number);

@@ -6,12 +6,12 @@ import { FreqKvError } from './freqKvError.js';
  * Orthonormal DCT-II / DCT-III of one length N on two real channels at once
  * (Makhoul's one-FFT algorithm; the two channels share one complex FFT as its
  * real and imaginary parts). Internal: the public surface is {@link DctPlan}
- * and the compressor, which fill `packed` themselves to avoid a copy.
+ * and the compressor, which lay out the packed buffers themselves to avoid a copy.
  *
- * Forward: write channel a's x_n to `packed[2 * perm[n]]` and b's to
- * `packed[2 * perm[n] + 1]`, then `forward(ya, yb, K)` writes y_0..y_{K-1}.
- * Inverse: `inverse(ya, yb)` reads N coefficients of each channel and leaves
- * x_n of a in `packed[2 * perm[n]]` and of b in `packed[2 * perm[n] + 1]`.
+ * Packed layout (2N doubles): channel a's x_n at `[2 * perm[n]]`, b's at
+ * `[2 * perm[n] + 1]`. `forward(packed, ya, yb, K)` writes y_0..y_{K-1} of
+ * both channels; `inverse(ya, yb, gain, packed)` reads N coefficients of each
+ * and writes the samples in the packed layout. `packed` is scratch a caller may use.
  */
 export class PairedDct {
   readonly n: number;
@@ -56,12 +56,12 @@ export class PairedDct {
   }
 
   /** DCT-II of the two packed channels; writes the first `count` coefficients (count <= N). */
-  forward(ya: Float64Array, yb: Float64Array, count: number): void {
+  forward(packed: Float64Array, ya: Float64Array, yb: Float64Array, count: number): void {
     const n = this.n;
     const z = this.#spectrum;
     const c = this.#fwdCos;
     const s = this.#fwdSin;
-    this.#fft.forward(z, this.packed);
+    this.#fft.forward(z, packed);
     const zr0 = z[0] as number;
     const zi0 = z[1] as number;
     ya[0] = (c[0] as number) * 2 * zr0;
@@ -80,7 +80,7 @@ export class PairedDct {
   }
 
   /** DCT-III (the inverse) of N coefficients per channel, each multiplied by `gain`, into `packed`. */
-  inverse(ya: Float64Array, yb: Float64Array, gain = 1): void {
+  inverse(ya: Float64Array, yb: Float64Array, gain: number, packed: Float64Array): void {
     const n = this.n;
     const w = this.#spectrum;
     const cs = this.#invCos;
@@ -103,7 +103,7 @@ export class PairedDct {
       w[2 * k] = c * ak + s * am - s * bk + c * bm;
       w[2 * k + 1] = s * ak - c * am + c * bk + s * bm;
     }
-    this.#fft.inverse(this.packed, w);
+    this.#fft.inverse(packed, w);
   }
 }
 
@@ -147,7 +147,7 @@ export class DctPlan {
         packed[p] = input[a + i] as number;
         packed[p + 1] = hasB ? (input[b + i] as number) : 0;
       }
-      this.#pair.forward(ya, yb, n);
+      this.#pair.forward(packed, ya, yb, n);
       for (let k = 0; k < n; k++) output[a + k] = ya[k] as number;
       if (hasB) for (let k = 0; k < n; k++) output[b + k] = yb[k] as number;
     }
@@ -168,7 +168,7 @@ export class DctPlan {
         ya[k] = input[a + k] as number;
         yb[k] = hasB ? (input[b + k] as number) : 0;
       }
-      this.#pair.inverse(ya, yb);
+      this.#pair.inverse(ya, yb, 1, packed);
       for (let i = 0; i < n; i++) output[a + i] = packed[2 * (perm[i] as number)] as number;
       if (hasB) for (let i = 0; i < n; i++) output[b + i] = packed[2 * (perm[i] as number) + 1] as number;
     }

@@ -15,3 +15,7 @@ export {
 export type { DType, FloatArray, Tensor } from './tensor.js';
 export { DEFAULT_TOKEN_AXIS, normalizeAxis, tokenLayout, withTokens } from './tokenLayout.js';
 export type { TokenLayout } from './tokenLayout.js';
+export { createRandom, fillNormal } from './random.js';
+export type { Random } from './random.js';
+export { syntheticSequence } from './synthetic.js';
+export type { SyntheticOptions } from './synthetic.js';

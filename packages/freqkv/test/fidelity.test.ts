@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { FreqKvCache, attentionError, compress, reduceBaseline, splitKv, syntheticSequence } from '../src/index.js';
+import type { AttentionCache, Tensor } from '../src/index.js';
+
+/**
+ * The data of the reference figures in ../shared/docs/numerics.md (reproduced
+ * by tools/reference/fidelity_reference.py): per head, keys and values are
+ * unit-variance AR(1) channels (rho 0.99) plus white noise of variance 0.1,
+ * keys with a shared N(0, I) offset; d = 128; 64 N(0, I) probe queries.
+ */
+const D = 128;
+
+function heads(count: number, tokens: number, options: { rho?: number; noiseVariance?: number; offsetStd?: number }, seed: number): Tensor {
+  const data = new Float64Array(count * tokens * D);
+  for (let h = 0; h < count; h++) {
+    data.set(syntheticSequence({ tokens, dim: D, ...options, seed: seed + h }).data, h * tokens * D);
+  }
+  return { data, shape: [count, tokens, D] };
+}
+
+function smoothCache(count: number, tokens: number, seed: number): AttentionCache {
+  return { keys: heads(count, tokens, { offsetStd: 1 }, seed), values: heads(count, tokens, {}, seed + 1000) };
+}
+
+/** Compresses keys and values alike (same options, so the counts agree). */
+function reduce(cache: AttentionCache, fn: (t: Tensor) => { tensor: Tensor; counts: Float64Array }): AttentionCache {
+  const k = fn(cache.keys);
+  const v = fn(cache.values);
+  return { keys: k.tensor, values: v.tensor, counts: k.counts };
+}
+
+describe('attentionError, one shot: 4 sinks + 4092 tokens -> 2046 slots (numerics.md reference)', () => {
+  const cache = smoothCache(2, 4096, 1);
+  const opts = { sinkTokens: 4, retention: 0.5 };
+  const freq = reduce(cache, (t) => compress(t, opts));
+
+  it('FreqKV keeps the attention output within about 1% on smooth data, a little better with the count bias', () => {
+    const plain = attentionError(cache, freq, { countBias: false });
+    const biased = attentionError(cache, freq);
+    expect(plain.median).toBeGreaterThan(0.005); // reference 0.92%
+    expect(plain.median).toBeLessThan(0.014);
+    expect(biased.median).toBeLessThan(plain.median); // reference 0.86%
+    expect(biased.p90).toBeGreaterThan(biased.median);
+    expect(biased.errors.length).toBe(2 * 64);
+  });
+
+  it('ranks the baselines as the reference does: neighbour mean ~ FreqKV < stride-2 << sinks + recent', () => {
+    const freqErr = attentionError(cache, freq).median;
+    const mean = attentionError(cache, reduce(cache, (t) => reduceBaseline('neighbourMean', t, opts))).median;
+    const stride = attentionError(cache, reduce(cache, (t) => reduceBaseline('strideSubsample', t, opts))).median;
+    const streaming = attentionError(cache, reduce(cache, (t) => reduceBaseline('sinksAndRecent', t, opts))).median;
+    expect(Math.abs(mean - freqErr) / freqErr).toBeLessThan(0.25); // reference 0.85% vs 0.86%
+    expect(stride).toBeGreaterThan(3 * freqErr); // reference 4.1%
+    expect(stride).toBeLessThan(0.07);
+    expect(streaming).toBeGreaterThan(0.6); // reference ~100%
+  });
+
+  it('shows ~50%+ error on white noise, which nothing can compress', () => {
+    const noise: AttentionCache = {
+      keys: heads(1, 4096, { rho: 0, noiseVariance: 0, offsetStd: 1 }, 7),
+      values: heads(1, 4096, { rho: 0, noiseVariance: 0 }, 8),
+    };
+    const err = attentionError(noise, reduce(noise, (t) => compress(t, opts)), { countBias: false });
+    expect(err.median).toBeGreaterThan(0.5); // reference 64%
+  });
+
+  it('is zero for a cache compared with itself and uses given queries', () => {
+    const queries = { data: new Float64Array(3 * D).fill(0.1), shape: [3, D] };
+    const self = attentionError(cache, cache, { queries });
+    expect(self.max).toBe(0);
+    expect(self.queriesPerHead).toBe(3);
+  });
+});
+
+describe('FreqKvCache, the iterative schedule', () => {
+  it('over 16,384 tokens runs 7 rounds into 2,062 slots, conserves counts, and keeps ~8.5% error only with the count bias', () => {
+    const tokens = 16_384;
+    const full = smoothCache(2, tokens, 11);
+    // keys and values go through one cache as [2 (K, V), heads, tokens, D], so they share one count vector
+    const kv = new Float64Array(2 * 2 * tokens * D);
+    kv.set(full.keys.data, 0);
+    kv.set(full.values.data, 2 * tokens * D);
+    const cache = new FreqKvCache({ capacity: 4096, sinkTokens: 4, retention: 0.5 });
+    const chunk = 512;
+    for (let start = 0; start < tokens; start += chunk) {
+      const part = new Float64Array(2 * 2 * chunk * D);
+      for (let o = 0; o < 4; o++) part.set(kv.subarray((o * tokens + start) * D, (o * tokens + start + chunk) * D), o * chunk * D);
+      cache.append({ data: part, shape: [2, 2, chunk, D] });
+    }
+    expect(cache.rounds).toBe(7);
+    expect(cache.length).toBe(2062);
+    expect(cache.totalTokens).toBe(tokens);
+    const counts = cache.counts();
+    expect(counts.reduce((s, c) => s + c, 0)).toBeCloseTo(tokens, 6);
+    expect(counts[4]).toBeGreaterThan(64); // the oldest slots stand for ~2^7 tokens
+
+    const compressed = splitKv(
+      (() => {
+        const t = cache.toTensor();
+        return { data: t.data, shape: [1, ...t.shape] };
+      })(),
+      counts,
+    );
+    const biased = attentionError(full, compressed);
+    const plain = attentionError(full, compressed, { countBias: false });
+    expect(biased.median).toBeGreaterThan(0.04); // reference 8.5% (numpy reference script: 9.5%)
+    expect(biased.median).toBeLessThan(0.14);
+    expect(plain.median).toBeGreaterThan(0.8); // reference 129%
+  });
+
+  it('holds tokens raw until it is full and compresses only when more arrive', () => {
+    const cache = new FreqKvCache({ capacity: 10, sinkTokens: 2, retention: 0.5, axis: 0 });
+    cache.append({ data: Float64Array.from({ length: 10 }, (_, i) => i), shape: [10] });
+    expect(cache.rounds).toBe(0);
+    expect(Array.from(cache.toTensor().data)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    cache.append({ data: Float64Array.of(10), shape: [1] });
+    expect(cache.rounds).toBe(1);
+    expect(cache.length).toBe(2 + 4 + 1);
+    expect(Array.from(cache.counts())).toEqual([1, 1, 2, 2, 2, 2, 1].map((c) => expect.closeTo(c, 9)));
+    expect(cache.lastStats?.spanIn).toBe(8);
+  });
+
+  it('rejects chunks of another shape or dtype, NaN, and bad options, leaving the cache unchanged', () => {
+    const cache = new FreqKvCache({ capacity: 8 });
+    cache.append({ data: new Float32Array(6), shape: [3, 2] });
+    expect(() => cache.append({ data: new Float32Array(6), shape: [2, 3] })).toThrow('chunk [2, 3] (float32) does not fit a cache of [3, 2] with token axis 0 (float32)');
+    expect(() => cache.append({ data: new Float64Array(6), shape: [3, 2] })).toThrow('does not fit');
+    expect(() => cache.append({ data: Float32Array.of(1, Number.NaN), shape: [1, 2] })).toThrow('appended chunk holds NaN');
+    expect(cache.length).toBe(3);
+    expect(() => new FreqKvCache({ capacity: 8, retention: 1 })).toThrow('retention: expected a number in (0, 1)');
+    expect(() => new FreqKvCache({ capacity: 5, sinkTokens: 4 })).toThrow('must leave at least 2 of the 5 slots');
+    expect(() => new FreqKvCache({} as never)).toThrow('capacity');
+  });
+});
+
+describe('baselines', () => {
+  it('average neighbours by count, subsample by stride, and keep sinks + the latest tokens', () => {
+    const data = Float64Array.from({ length: 10 }, (_, i) => i);
+    const opts = { axis: 0, sinkTokens: 2, targetTokens: 6 } as const;
+    const mean = reduceBaseline('neighbourMean', { data, shape: [10] }, opts);
+    expect(Array.from(mean.tensor.data)).toEqual([0, 1, 2.5, 4.5, 6.5, 8.5]);
+    expect(Array.from(mean.counts)).toEqual([1, 1, 2, 2, 2, 2]);
+    expect(Array.from(reduceBaseline('strideSubsample', { data, shape: [10] }, opts).tensor.data)).toEqual([0, 1, 2, 4, 6, 8]);
+    const streaming = reduceBaseline('sinksAndRecent', { data, shape: [10] }, opts);
+    expect(Array.from(streaming.tensor.data)).toEqual([0, 1, 6, 7, 8, 9]);
+    expect(Array.from(streaming.counts)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(() => reduceBaseline('topK' as never, { data, shape: [10] })).toThrow('unknown baseline "topK"');
+  });
+});
