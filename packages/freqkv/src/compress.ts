@@ -60,6 +60,42 @@ export function keptSpanLength(span: number, raw: number, retention: number | un
  * returned half-done) and {@link FreqKvError} for bad options.
  */
 export function compress<A extends FloatArray>(input: Tensor<A>, options: CompressOptions = {}): CompressResult<A> {
+  const job = prepareCompress(input, options);
+  const out = allocateLike(job.tensor.data, job.outputLength);
+  const rawEnergy = copyRawTokens(job, out);
+  const energy = job.span.keep === job.span.span ? copySpan(job, out) : compressChannels(job.tensor.data, job.tensor.shape, job.span, out, 0, job.span.channels);
+  return finishCompress(job, out, rawEnergy, energy);
+}
+
+/** What the span transform needs: plain numbers, so a worker thread can receive it as a message. */
+export interface SpanJob {
+  tokens: number;
+  inner: number;
+  channels: number;
+  sinks: number;
+  span: number;
+  keep: number;
+  tokensOut: number;
+}
+
+export interface SpanEnergy {
+  spanEnergy: number;
+  keptEnergy: number;
+}
+
+/** A validated call: everything {@link compress} decides before touching the data. */
+export interface CompressJob<A extends FloatArray = FloatArray> {
+  started: number;
+  tensor: Tensor<A>;
+  layout: TokenLayout;
+  recent: number;
+  counts: Float64Array;
+  span: SpanJob;
+  outputLength: number;
+}
+
+/** Parses options and validates the tensor once, at the boundary. */
+export function prepareCompress<A extends FloatArray>(input: Tensor<A>, options: CompressOptions = {}): CompressJob<A> {
   const started = performance.now();
   const opts = parseOptions(CompressOptionsSchema, options, 'compress options');
   const tensor = createTensor(input.data, input.shape);
@@ -77,28 +113,43 @@ export function compress<A extends FloatArray>(input: Tensor<A>, options: Compre
   const span = tokens - sinks - recent;
   const keep = keptSpanLength(span, sinks + recent, opts.retention, opts.targetTokens);
   const tokensOut = sinks + keep + recent;
+  return {
+    started,
+    tensor,
+    layout,
+    recent,
+    counts,
+    span: { tokens, inner: layout.inner, channels: layout.channels, sinks, span, keep, tokensOut },
+    outputLength: layout.outer * tokensOut * layout.inner,
+  };
+}
 
-  const src = tensor.data;
-  const out = (src instanceof Float64Array ? new Float64Array(layout.outer * tokensOut * layout.inner) : new Float32Array(layout.outer * tokensOut * layout.inner)) as A;
-  const rawEnergy = copyRawTokens(tensor, layout, sinks, recent, out, tokensOut);
-  const { spanEnergy, keptEnergy } =
-    keep === span ? copySpan(tensor, layout, sinks, span, out, tokensOut) : compressSpan(tensor, layout, sinks, span, keep, out, tokensOut);
+export function allocateLike<A extends FloatArray>(like: A, length: number, buffer?: ArrayBufferLike): A {
+  const bytes = like instanceof Float64Array ? 8 : 4;
+  const storage = buffer ?? new ArrayBuffer(length * bytes);
+  return (like instanceof Float64Array ? new Float64Array(storage, 0, length) : new Float32Array(storage, 0, length)) as A;
+}
 
+/** Counts and stats, once the output holds every token. */
+export function finishCompress<A extends FloatArray>(job: CompressJob<A>, out: A, rawEnergy: number, energy: SpanEnergy): CompressResult<A> {
+  const { sinks, span, keep, tokensOut, tokens } = job.span;
+  const { counts, recent } = job;
   const outCounts = new Float64Array(tokensOut);
   outCounts.set(counts.subarray(0, sinks), 0);
   compressSpanCounts(counts, sinks, span, keep, outCounts, sinks);
   outCounts.set(counts.subarray(tokens - recent), sinks + keep);
 
+  const { spanEnergy, keptEnergy } = energy;
   const totalEnergy = rawEnergy + spanEnergy;
   const dropped = Math.max(0, spanEnergy - keptEnergy);
-  const bytes = bytesPerElement(dtypeOf(src));
+  const bytes = bytesPerElement(dtypeOf(out));
   return {
-    tensor: { data: out, shape: Object.freeze(withTokens(tensor.shape, layout.axis, tokensOut)) },
+    tensor: { data: out, shape: Object.freeze(withTokens(job.tensor.shape, job.layout.axis, tokensOut)) },
     counts: outCounts,
     stats: {
       tokensIn: tokens,
       tokensOut,
-      bytesIn: src.length * bytes,
+      bytesIn: job.tensor.data.length * bytes,
       bytesOut: out.length * bytes,
       sinkTokens: sinks,
       recentTokens: recent,
@@ -106,14 +157,16 @@ export function compress<A extends FloatArray>(input: Tensor<A>, options: Compre
       spanOut: keep,
       energyKept: spanEnergy > 0 ? Math.min(1, keptEnergy / spanEnergy) : 1,
       reconstructionError: totalEnergy > 0 ? Math.sqrt(dropped / totalEnergy) : 0,
-      ms: performance.now() - started,
+      ms: performance.now() - job.started,
     },
   };
 }
 
 /** Copies sinks and the recent window row by row (each row is `inner` contiguous values); returns their energy. */
-function copyRawTokens(tensor: Tensor, layout: TokenLayout, sinks: number, recent: number, out: FloatArray, tokensOut: number): number {
-  const { outer, tokens, inner } = layout;
+export function copyRawTokens(job: CompressJob, out: FloatArray): number {
+  const { tensor, recent } = job;
+  const { outer } = job.layout;
+  const { tokens, inner, sinks, tokensOut } = job.span;
   const src = tensor.data;
   let energy = 0;
   for (let o = 0; o < outer; o++) {
@@ -137,8 +190,10 @@ function copyRawTokens(tensor: Tensor, layout: TokenLayout, sinks: number, recen
 }
 
 /** The span kept whole (L = M): a copy, with its energy. */
-function copySpan(tensor: Tensor, layout: TokenLayout, sinks: number, span: number, out: FloatArray, tokensOut: number) {
-  const { outer, tokens, inner } = layout;
+function copySpan(job: CompressJob, out: FloatArray): SpanEnergy {
+  const { tensor } = job;
+  const { outer } = job.layout;
+  const { tokens, inner, sinks, span, tokensOut } = job.span;
   const src = tensor.data;
   let energy = 0;
   for (let o = 0; o < outer; o++) {
@@ -161,10 +216,11 @@ function copySpan(tensor: Tensor, layout: TokenLayout, sinks: number, span: numb
  * of neighbouring channels to read whole cache lines was measured 2-3x slower:
  * the hardware prefetcher follows two strided streams well, scattered stores
  * to many buffers it does not.) Scratch is allocated once per call.
+ * Handles channels [from, to), so several threads can split one tensor.
  */
-function compressSpan(tensor: Tensor, layout: TokenLayout, sinks: number, span: number, keep: number, out: FloatArray, tokensOut: number) {
-  const { tokens, inner, channels } = layout;
-  const src = tensor.data;
+export function compressChannels(src: FloatArray, shape: readonly number[], job: SpanJob, out: FloatArray, from: number, to: number): SpanEnergy {
+  const { tokens, inner, sinks, span, keep, tokensOut } = job;
+  const tensor: Tensor = { data: src, shape };
   const forward = pairedDct(span);
   const inverse = pairedDct(keep);
   const fwdPerm = forward.perm;
@@ -177,11 +233,11 @@ function compressSpan(tensor: Tensor, layout: TokenLayout, sinks: number, span: 
   let spanEnergy = 0;
   let keptEnergy = 0;
 
-  for (let c = 0; c < channels; c += 2) {
+  for (let c = from; c < to; c += 2) {
     const oa = Math.floor(c / inner);
     const srcA = (oa * tokens + sinks) * inner + (c - oa * inner);
     const dstA = (oa * tokensOut + sinks) * inner + (c - oa * inner);
-    const hasB = c + 1 < channels;
+    const hasB = c + 1 < to;
     const ob = Math.floor((c + 1) / inner);
     const srcB = (ob * tokens + sinks) * inner + (c + 1 - ob * inner);
     const dstB = (ob * tokensOut + sinks) * inner + (c + 1 - ob * inner);

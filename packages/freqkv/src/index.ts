@@ -2,6 +2,7 @@
 export { FreqKvError } from './freqKvError.js';
 export type { FreqKvErrorCode } from './freqKvError.js';
 export { DctPlan, dct, idct } from './dctPlan.js';
+export { dctAlongAxis } from './dctAlongAxis.js';
 export { compress, keptSpanLength } from './compress.js';
 export type { CompressResult, CompressStats } from './compress.js';
 export { CompressOptionsSchema, DEFAULT_RETENTION, DEFAULT_SINK_TOKENS } from './options.js';

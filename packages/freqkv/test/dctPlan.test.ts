@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DctPlan, FreqKvError, dct, idct } from '../src/index.js';
+import { DctPlan, FreqKvError, dct, dctAlongAxis, idct } from '../src/index.js';
 import { loadFixture, maxAbsDiff } from './fixtures.js';
 import type { DctCase } from './fixtures.js';
 
@@ -68,5 +68,21 @@ describe('DctPlan', () => {
       '2 rows of length 8 need 16 elements; input holds 8, output 16',
     );
     expect(() => dct([])).toThrow('cannot transform an empty sequence');
+  });
+});
+
+describe('dctAlongAxis', () => {
+  it('transforms every channel along the token axis like scipy.fft.dct(axis=...) and inverts', () => {
+    const shape = [2, 37, 3];
+    const data = Float64Array.from({ length: 2 * 37 * 3 }, (_, i) => Math.sin(i * 0.3) + (i % 4));
+    const spectrum = dctAlongAxis({ data, shape }, { axis: 1 });
+    for (const [o, i] of [[0, 0], [1, 2], [0, 1]] as const) {
+      const channel = Array.from({ length: 37 }, (_, t) => data[(o * 37 + t) * 3 + i] as number);
+      const expected = dct(channel);
+      const got = Array.from({ length: 37 }, (_, k) => spectrum.data[(o * 37 + k) * 3 + i] as number);
+      expect(maxAbsDiff(got, expected)).toBeLessThanOrEqual(SCIPY_TOLERANCE);
+    }
+    const back = dctAlongAxis(spectrum, { axis: 1, inverse: true });
+    expect(maxAbsDiff(back.data, data)).toBeLessThan(1e-13);
   });
 });

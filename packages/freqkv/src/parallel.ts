@@ -1,0 +1,137 @@
+// Everything exported here is the public API of @globalmcp/freqkv/parallel (Node only: worker_threads).
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { TensorError } from '@globalmcp/tensor';
+import type { FloatArray, Tensor, TensorErrorCode } from '@globalmcp/tensor';
+import { allocateLike, compressChannels, copyRawTokens, finishCompress, prepareCompress } from './compress.js';
+import type { CompressResult, SpanEnergy } from './compress.js';
+import type { WorkerReply, WorkerTask } from './compressWorker.js';
+import { FreqKvError } from './freqKvError.js';
+import type { CompressOptions } from './options.js';
+
+export interface ParallelOptions {
+  /** Threads in all, this one included. Default: os.availableParallelism(). 1 runs {@link compress} inline. */
+  threads?: number;
+}
+
+/** Below this many elements the copy to shared memory and the hand-off cost more than a second core saves. */
+const MIN_PARALLEL_ELEMENTS = 1 << 18;
+
+// Tests run this file from src/ (TypeScript), where the worker only exists compiled, in dist/.
+const workerUrl = import.meta.url.endsWith('.ts') ? new URL('../dist/compressWorker.js', import.meta.url) : new URL('./compressWorker.js', import.meta.url);
+
+interface PooledWorker {
+  worker: Worker;
+  pending: Map<number, (reply: WorkerReply) => void>;
+}
+
+const pool: PooledWorker[] = [];
+let nextTaskId = 0;
+
+function workerAt(index: number): PooledWorker {
+  let entry = pool[index];
+  if (entry === undefined) {
+    // No inherited execArgv: a parent's --conditions (such as a test runner's source condition) must not
+    // send the worker to TypeScript sources it cannot load.
+    const worker = new Worker(workerUrl, { execArgv: [] });
+    const pending = new Map<number, (reply: WorkerReply) => void>();
+    worker.on('message', (reply: WorkerReply) => {
+      pending.get(reply.id)?.(reply);
+      pending.delete(reply.id);
+      // An idle worker must not keep the process alive; a busy one must, or an awaited reply is lost.
+      if (pending.size === 0) worker.unref();
+    });
+    worker.on('error', (error) => {
+      for (const resolve of pending.values()) resolve({ id: -1, ok: false, code: 'INTERNAL', message: `compress worker failed: ${error.message}` });
+      pending.clear();
+      pool.splice(pool.indexOf(entry as PooledWorker), 1);
+    });
+    worker.unref();
+    entry = { worker, pending };
+    pool[index] = entry;
+  }
+  return entry;
+}
+
+function run(entry: PooledWorker, task: Omit<WorkerTask, 'id'>): Promise<WorkerReply> {
+  const id = nextTaskId++;
+  return new Promise((resolve) => {
+    entry.pending.set(id, resolve);
+    entry.worker.ref();
+    entry.worker.postMessage({ ...task, id } satisfies WorkerTask);
+  });
+}
+
+function toShared<A extends FloatArray>(data: A): A {
+  if (data.buffer instanceof SharedArrayBuffer) return data;
+  const shared = allocateLike(data, data.length, new SharedArrayBuffer(data.byteLength));
+  shared.set(data);
+  return shared;
+}
+
+/**
+ * {@link compress} with the channels split across worker threads (this thread
+ * takes a share too), for large tensors on machines with more than one core.
+ * Same result, bit for bit, and the same errors. The input is copied into
+ * shared memory unless its buffer already is a SharedArrayBuffer; the output
+ * is backed by one. Workers are started on first use, kept for later calls,
+ * and never keep the process alive.
+ */
+export async function compressParallel<A extends FloatArray>(input: Tensor<A>, options: CompressOptions = {}, parallel: ParallelOptions = {}): Promise<CompressResult<A>> {
+  const threads = parallel.threads ?? availableParallelism();
+  if (!Number.isSafeInteger(threads) || threads < 1) {
+    throw new FreqKvError('INVALID_OPTIONS', `threads must be a positive integer; got ${String(threads)}`);
+  }
+  const job = prepareCompress(input, options);
+  const { span } = job;
+  const shares = Math.min(threads, Math.floor(span.channels / 2));
+  if (shares < 2 || span.keep === span.span || job.tensor.data.length < MIN_PARALLEL_ELEMENTS) {
+    const { compress } = await import('./compress.js');
+    return compress(input, options);
+  }
+  const src = toShared(job.tensor.data);
+  const out = allocateLike(src, job.outputLength, new SharedArrayBuffer(job.outputLength * src.BYTES_PER_ELEMENT));
+  // Even share boundaries keep every channel pair inside one share.
+  const bounds = Array.from({ length: shares + 1 }, (_, i) => 2 * Math.round((i * span.channels) / (2 * shares)));
+  bounds[shares] = span.channels;
+  const replies = Array.from({ length: shares - 1 }, (_, i) =>
+    run(workerAt(i), {
+      dtype: src instanceof Float64Array ? 'float64' : 'float32',
+      src: src.buffer as SharedArrayBuffer,
+      srcLength: src.length,
+      out: out.buffer as SharedArrayBuffer,
+      outLength: out.length,
+      shape: [...job.tensor.shape],
+      job: span,
+      from: bounds[i + 1] as number,
+      to: bounds[i + 2] as number,
+    }),
+  );
+  let local: SpanEnergy | undefined;
+  let localError: unknown;
+  let rawEnergy = 0;
+  try {
+    rawEnergy = copyRawTokens(job, out);
+    local = compressChannels(src, job.tensor.shape, span, out, 0, bounds[1] as number);
+  } catch (error) {
+    localError = error;
+  }
+  const settled = await Promise.all(replies);
+  if (localError !== undefined) throw localError;
+  const energy = { ...(local as SpanEnergy) };
+  for (const reply of settled) {
+    if (!reply.ok) {
+      if (reply.code === 'INTERNAL') throw new FreqKvError('WORKER_FAILED', reply.message);
+      throw new TensorError(reply.code as TensorErrorCode, reply.message);
+    }
+    energy.spanEnergy += reply.spanEnergy;
+    energy.keptEnergy += reply.keptEnergy;
+  }
+  return finishCompress({ ...job, tensor: { data: src, shape: job.tensor.shape } }, out, rawEnergy, energy);
+}
+
+/** Stops the pooled workers (they never keep the process alive; this frees their memory now). */
+export async function closeWorkers(): Promise<void> {
+  const workers = pool.splice(0, pool.length);
+  await Promise.all(workers.map((w) => w.worker.terminate()));
+}
