@@ -8,8 +8,12 @@ export interface WorkerTask {
   id: number;
   dtype: 'float32' | 'float64';
   src: SharedArrayBuffer;
+  /** Where this share's input starts in `src` (elements). */
+  srcOffset: number;
   srcLength: number;
   out: SharedArrayBuffer;
+  /** Where this share's output starts in `out` (elements) and how many elements its view spans. */
+  outOffset: number;
   outLength: number;
   shape: number[];
   job: SpanJob;
@@ -23,8 +27,9 @@ export type WorkerReply =
 
 parentPort?.on('message', (task: WorkerTask) => {
   const wide = task.dtype === 'float64';
-  const src = wide ? new Float64Array(task.src, 0, task.srcLength) : new Float32Array(task.src, 0, task.srcLength);
-  const out = wide ? new Float64Array(task.out, 0, task.outLength) : new Float32Array(task.out, 0, task.outLength);
+  const bytes = wide ? 8 : 4;
+  const src = wide ? new Float64Array(task.src, task.srcOffset * bytes, task.srcLength) : new Float32Array(task.src, task.srcOffset * bytes, task.srcLength);
+  const out = wide ? new Float64Array(task.out, task.outOffset * bytes, task.outLength) : new Float32Array(task.out, task.outOffset * bytes, task.outLength);
   try {
     const energy = compressChannels(src, task.shape, task.job, out, task.from, task.to);
     parentPort?.postMessage({ id: task.id, ok: true, ...energy } satisfies WorkerReply);

@@ -1,7 +1,7 @@
 // Everything exported here is the public API of @globalmcp/freqkv/parallel (Node only: worker_threads).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { TensorError } from '@globalmcp/tensor';
+import { TensorError, assertFinite } from '@globalmcp/tensor';
 import type { FloatArray, Tensor, TensorErrorCode } from '@globalmcp/tensor';
 import { allocateLike, compressChannels, copyRawTokens, finishCompress, prepareCompress } from './compress.js';
 import type { CompressResult, SpanEnergy } from './compress.js';
@@ -62,8 +62,7 @@ function run(entry: PooledWorker, task: Omit<WorkerTask, 'id'>): Promise<WorkerR
   });
 }
 
-function toShared<A extends FloatArray>(data: A): A {
-  if (data.buffer instanceof SharedArrayBuffer) return data;
+function sharedCopy<A extends FloatArray>(data: A): A {
   const shared = allocateLike(data, data.length, new SharedArrayBuffer(data.byteLength));
   shared.set(data);
   return shared;
@@ -72,9 +71,9 @@ function toShared<A extends FloatArray>(data: A): A {
 /**
  * {@link compress} with the channels split across worker threads (this thread
  * takes a share too), for large tensors on machines with more than one core.
- * Same result, bit for bit, and the same errors. The input is copied into
- * shared memory unless its buffer already is a SharedArrayBuffer; the output
- * is backed by one. Workers are started on first use, kept for later calls,
+ * Same result, bit for bit, and the same errors. The workers' part of the
+ * input is copied into shared memory (unless its buffer already is a
+ * SharedArrayBuffer); the output is backed by one. Workers are started on first use, kept for later calls,
  * and never keep the process alive.
  */
 export async function compressParallel<A extends FloatArray>(input: Tensor<A>, options: CompressOptions = {}, parallel: ParallelOptions = {}): Promise<CompressResult<A>> {
@@ -89,30 +88,65 @@ export async function compressParallel<A extends FloatArray>(input: Tensor<A>, o
     const { compress } = await import('./compress.js');
     return compress(input, options);
   }
-  const src = toShared(job.tensor.data);
+  const src = job.tensor.data;
+  const { outer } = job.layout;
+  const { tokens, inner } = span;
   const out = allocateLike(src, job.outputLength, new SharedArrayBuffer(job.outputLength * src.BYTES_PER_ELEMENT));
-  // Even share boundaries keep every channel pair inside one share.
-  const bounds = Array.from({ length: shares + 1 }, (_, i) => 2 * Math.round((i * span.channels) / (2 * shares)));
-  bounds[shares] = span.channels;
-  const replies = Array.from({ length: shares - 1 }, (_, i) =>
-    run(workerAt(i), {
-      dtype: src instanceof Float64Array ? 'float64' : 'float32',
-      src: src.buffer as SharedArrayBuffer,
-      srcLength: src.length,
-      out: out.buffer as SharedArrayBuffer,
-      outLength: out.length,
-      shape: [...job.tensor.shape],
-      job: span,
-      from: bounds[i + 1] as number,
-      to: bounds[i + 2] as number,
-    }),
-  );
+  const dtype = src instanceof Float64Array ? 'float64' : 'float32';
+  // Split by whole outer slices when there are enough of them: each worker's
+  // slice is one contiguous block, so only the workers' blocks are copied to
+  // shared memory and this thread reads its own share in place. Otherwise
+  // split channels and share one copy of the whole input.
+  const byOuter = outer >= shares;
+  const whole = byOuter || src.buffer instanceof SharedArrayBuffer ? undefined : sharedCopy(src);
+  const unit = byOuter ? 1 : 2;
+  const units = byOuter ? outer : span.channels / 2;
+  const bounds = Array.from({ length: shares + 1 }, (_, i) => unit * Math.round((i * units) / shares));
+  bounds[shares] = byOuter ? outer : span.channels;
+  const tasks: Omit<WorkerTask, 'id'>[] = [];
+  for (let i = 1; i < shares; i++) {
+    const from = bounds[i] as number;
+    const to = bounds[i + 1] as number;
+    if (byOuter) {
+      const slice = src.buffer instanceof SharedArrayBuffer ? undefined : sharedCopy(src.subarray(from * tokens * inner, to * tokens * inner));
+      tasks.push({
+        dtype,
+        src: (slice ?? src).buffer as SharedArrayBuffer,
+        srcOffset: slice === undefined ? src.byteOffset / src.BYTES_PER_ELEMENT + from * tokens * inner : 0,
+        srcLength: (to - from) * tokens * inner,
+        out: out.buffer as SharedArrayBuffer,
+        outOffset: from * span.tokensOut * inner,
+        outLength: (to - from) * span.tokensOut * inner,
+        shape: [to - from, tokens, inner],
+        job: span,
+        from: 0,
+        to: (to - from) * inner,
+      });
+    } else {
+      const shared = whole ?? src;
+      tasks.push({
+        dtype,
+        src: shared.buffer as SharedArrayBuffer,
+        srcOffset: shared.byteOffset / shared.BYTES_PER_ELEMENT,
+        srcLength: shared.length,
+        out: out.buffer as SharedArrayBuffer,
+        outOffset: 0,
+        outLength: out.length,
+        shape: [...job.tensor.shape],
+        job: span,
+        from,
+        to,
+      });
+    }
+  }
+  const replies = tasks.map((task, i) => run(workerAt(i), task));
+  const localChannels = byOuter ? (bounds[1] as number) * inner : (bounds[1] as number);
   let local: SpanEnergy | undefined;
   let localError: unknown;
   let rawEnergy = 0;
   try {
     rawEnergy = copyRawTokens(job, out);
-    local = compressChannels(src, job.tensor.shape, span, out, 0, bounds[1] as number);
+    local = compressChannels(src, job.tensor.shape, span, out, 0, localChannels);
   } catch (error) {
     localError = error;
   }
@@ -121,13 +155,14 @@ export async function compressParallel<A extends FloatArray>(input: Tensor<A>, o
   const energy = { ...(local as SpanEnergy) };
   for (const reply of settled) {
     if (!reply.ok) {
+      if (reply.code === 'NON_FINITE') assertFinite(job.tensor); // the worker saw its slice; name the position in the whole tensor
       if (reply.code === 'INTERNAL') throw new FreqKvError('WORKER_FAILED', reply.message);
       throw new TensorError(reply.code as TensorErrorCode, reply.message);
     }
     energy.spanEnergy += reply.spanEnergy;
     energy.keptEnergy += reply.keptEnergy;
   }
-  return finishCompress({ ...job, tensor: { data: src, shape: job.tensor.shape } }, out, rawEnergy, energy);
+  return finishCompress(job, out, rawEnergy, energy);
 }
 
 /** Stops the pooled workers (they never keep the process alive; this frees their memory now). */

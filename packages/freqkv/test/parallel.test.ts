@@ -11,10 +11,12 @@ function tensor(shape: number[], seed: number): { data: Float32Array; shape: num
 
 describe('compressParallel', () => {
   it('gives the same tensor, counts and sizes as compress, bit for bit, for even and odd channel splits', async () => {
-    // both above the size below which compressParallel runs inline
+    // all above the size below which compressParallel runs inline; the first two split whole
+    // outer slices between threads, the last (one outer slice) splits channels
     for (const shape of [
       [4, 1100, 64],
       [3, 1201, 75],
+      [1201, 251],
     ]) {
       const input = tensor(shape, 3);
       const options = { sinkTokens: 4, recentTokens: 2, retention: 0.37 };
