@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
+import globals from 'globals';
 
 // The dependency direction of ../shared/docs/design.md, as Nx tags. Each
 // project's package.json carries its tag under "nx.tags".
@@ -49,7 +50,7 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', 'tools/**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    languageOptions: { globals: globals.node },
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },
 );
