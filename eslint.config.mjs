@@ -2,26 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
 import globals from 'globals';
+import { depConstraints } from './tools/lint/dependencyDirection.mjs';
 
-// The dependency direction of ../shared/docs/design.md, as Nx tags. Each
-// project's package.json carries its tag under "nx.tags".
-const depConstraints = [
-  { sourceTag: 'type:tensor', onlyDependOnLibsWithTags: [] },
-  { sourceTag: 'type:numeric', onlyDependOnLibsWithTags: ['type:tensor'] },
-  { sourceTag: 'type:pipeline', onlyDependOnLibsWithTags: ['type:tensor', 'type:numeric'] },
-  { sourceTag: 'type:registry', onlyDependOnLibsWithTags: [] },
-  { sourceTag: 'type:router', onlyDependOnLibsWithTags: ['type:registry'] },
-  { sourceTag: 'type:integrations', onlyDependOnLibsWithTags: [] },
-  {
-    sourceTag: 'type:server',
-    onlyDependOnLibsWithTags: ['type:tensor', 'type:numeric', 'type:pipeline', 'type:registry', 'type:router', 'type:integrations'],
-  },
-  {
-    sourceTag: 'type:cli',
-    onlyDependOnLibsWithTags: ['type:tensor', 'type:numeric', 'type:pipeline', 'type:registry', 'type:router', 'type:integrations', 'type:server'],
-  },
-  { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['*'] },
-];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', '**/coverage/**'] },
