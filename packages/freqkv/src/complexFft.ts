@@ -1,5 +1,6 @@
 import FFT from 'fft.js';
 import { FreqKvError } from './freqKvError.js';
+import { MAX_MIXED_RADIX_PRIME, MixedRadixFft, radixFactors } from './mixedRadixFft.js';
 
 /**
  * A complex FFT of one fixed length on interleaved `[re0, im0, re1, im1, ...]`
@@ -158,12 +159,17 @@ class BluesteinFft implements ComplexFft {
   }
 }
 
-/** A complex FFT plan for any length N >= 1: fft.js for powers of two, Bluestein on fft.js otherwise. */
+/**
+ * A complex FFT plan for any length N >= 1: fft.js for powers of two, a
+ * mixed-radix transform when every prime factor is small (4092 = 4 * 3 * 11 * 31),
+ * Bluestein on fft.js otherwise (primes, and lengths with a large prime factor).
+ */
 export function createComplexFft(size: number): ComplexFft {
   if (!Number.isSafeInteger(size) || size < 1) {
     throw new FreqKvError('INVALID_LENGTH', `FFT length must be an integer >= 1; got ${String(size)}`);
   }
   if (size === 1) return new UnitFft();
   if (isPowerOfTwo(size)) return new Radix2Fft(size);
-  return new BluesteinFft(size);
+  const largestPrime = Math.max(...radixFactors(size));
+  return largestPrime <= MAX_MIXED_RADIX_PRIME ? new MixedRadixFft(size) : new BluesteinFft(size);
 }
