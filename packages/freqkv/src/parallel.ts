@@ -35,19 +35,24 @@ function workerAt(index: number): PooledWorker {
     // send the worker to TypeScript sources it cannot load.
     const worker = new Worker(workerUrl, { execArgv: [] });
     const pending = new Map<number, (reply: WorkerReply) => void>();
+    const created: PooledWorker = { worker, pending };
+    const failAll = (message: string) => {
+      for (const [id, resolve] of pending) resolve({ id, ok: false, code: 'INTERNAL', message });
+      pending.clear();
+      const at = pool.indexOf(created);
+      if (at >= 0) pool.splice(at, 1);
+    };
     worker.on('message', (reply: WorkerReply) => {
       pending.get(reply.id)?.(reply);
       pending.delete(reply.id);
       // An idle worker must not keep the process alive; a busy one must, or an awaited reply is lost.
       if (pending.size === 0) worker.unref();
     });
-    worker.on('error', (error) => {
-      for (const resolve of pending.values()) resolve({ id: -1, ok: false, code: 'INTERNAL', message: `compress worker failed: ${error.message}` });
-      pending.clear();
-      pool.splice(pool.indexOf(entry as PooledWorker), 1);
-    });
+    worker.on('error', (error) => failAll(`compress worker failed: ${error.message}`));
+    // A worker that exits (terminated, out of memory) without an 'error' must not leave a call waiting for ever.
+    worker.on('exit', (code) => failAll(`compress worker exited (code ${code}) before finishing its share`));
     worker.unref();
-    entry = { worker, pending };
+    entry = created;
     pool[index] = entry;
   }
   return entry;
@@ -97,10 +102,13 @@ export async function compressParallel<A extends FloatArray>(input: Tensor<A>, o
   // slice is one contiguous block, so only the workers' blocks are copied to
   // shared memory and this thread reads its own share in place. Otherwise
   // split channels and share one copy of the whole input.
-  const byOuter = outer >= shares;
+  // Channels go through the FFT in pairs (0,1), (2,3)...; a share must start
+  // on an even channel or its pairs, and so its rounding, differ from compress's.
+  const outerUnit = inner % 2 === 0 ? 1 : 2;
+  const byOuter = Math.floor(outer / outerUnit) >= shares;
   const whole = byOuter || src.buffer instanceof SharedArrayBuffer ? undefined : sharedCopy(src);
-  const unit = byOuter ? 1 : 2;
-  const units = byOuter ? outer : span.channels / 2;
+  const unit = byOuter ? outerUnit : 2;
+  const units = byOuter ? Math.floor(outer / outerUnit) : Math.floor(span.channels / 2);
   const bounds = Array.from({ length: shares + 1 }, (_, i) => unit * Math.round((i * units) / shares));
   bounds[shares] = byOuter ? outer : span.channels;
   const tasks: Omit<WorkerTask, 'id'>[] = [];

@@ -16,6 +16,8 @@ describe('compressParallel', () => {
     for (const shape of [
       [4, 1100, 64],
       [3, 1201, 75],
+      [2, 4096, 65],
+      [5, 1100, 65],
       [1201, 251],
     ]) {
       const input = tensor(shape, 3);
@@ -35,6 +37,19 @@ describe('compressParallel', () => {
     input.data[3 * 1100 * 64 + 100 * 64 + 7] = Number.NaN; // in the last outer slice: a worker's share
     await expect(compressParallel(input, {}, { threads: 2 })).rejects.toThrow(TensorError);
     await expect(compressParallel(input, {}, { threads: 2 })).rejects.toThrow('tensor holds NaN at index [3, 100, 7]');
+  });
+
+  it('fails, rather than hangs, when its workers are stopped mid-call', async () => {
+    const input = tensor([8, 2048, 64], 7);
+    const pending = compressParallel(input, {}, { threads: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await closeWorkers();
+    const outcome = await pending.then(
+      () => 'finished',
+      (error: Error) => error.message,
+    );
+    // either the worker had already answered, or the call reports the exit
+    expect(['finished', expect.stringContaining('compress worker exited')]).toContainEqual(outcome);
   });
 
   it('runs small inputs and threads: 1 inline, and rejects a bad thread count', async () => {
