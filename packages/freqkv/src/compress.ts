@@ -230,6 +230,7 @@ export function compressChannels(src: FloatArray, shape: readonly number[], job:
   const ya = new Float64Array(keep);
   const yb = new Float64Array(keep);
   const gain = Math.sqrt(keep / span);
+  const limit = out instanceof Float32Array ? FLOAT32_MAX : Number.MAX_VALUE;
   let spanEnergy = 0;
   let keptEnergy = 0;
 
@@ -286,8 +287,29 @@ export function compressChannels(src: FloatArray, shape: readonly number[], job:
     } else {
       for (let n = 0; n < keep; n++) out[dstA + n * inner] = packedOut[2 * (invPerm[n] as number)] as number;
     }
+    // An output is at most gain * ||kept coefficients|| (the inverse is orthonormal), so only a pair
+    // whose bound exceeds the dtype's range needs its outputs checked.
+    if (!(gain * Math.sqrt(kept) <= limit)) {
+      checkOverflow(out, dstA, keep, inner, shape, c);
+      if (hasB) checkOverflow(out, dstB, keep, inner, shape, c + 1);
+    }
   }
   return { spanEnergy, keptEnergy };
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+function checkOverflow(out: FloatArray, start: number, count: number, stride: number, shape: readonly number[], channel: number): void {
+  for (let n = 0; n < count; n++) {
+    const v = out[start + n * stride] as number;
+    if (v - v !== 0) {
+      const dtype = out instanceof Float32Array ? 'float32' : 'float64';
+      throw new FreqKvError(
+        'NUMERIC_OVERFLOW',
+        `compressing channel ${channel} of a tensor of shape [${shape.join(', ')}] gives values beyond the ${dtype} range: the DCT overshoots near jumps this large${dtype === 'float32' ? '; compress a Float64Array instead' : ''}`,
+      );
+    }
+  }
 }
 
 function throwNonFinite(tensor: Tensor, start: number, end: number): void {

@@ -100,22 +100,47 @@ export class FreqKvCache {
     return { data: out, shape };
   }
 
-  /** Appends a chunk of tokens (with optional counts), compressing whenever the cache is full and more remain. */
+  /**
+   * Appends a chunk of tokens (with optional counts), compressing whenever the
+   * cache is full and more remain. Everything is validated before the cache
+   * changes, and a compression round that fails (float32 overflow) leaves the
+   * cache as it was before the call.
+   */
   append(chunk: Tensor, counts?: ArrayLike<number>): void {
     const tensor = createTensor(chunk.data, chunk.shape);
     const layout = tokenLayout(tensor.shape, this.#axis);
     const chunkCounts = resolveCounts(counts, layout.tokens);
-    this.#accept(tensor, layout.axis);
     assertFinite(tensor, 'appended chunk');
+    this.#checkFits(tensor, layout.axis);
+
+    const before = { shape: this.#shape, data: this.#data, length: this.#length, rounds: this.#rounds, appended: this.#appended, lastStats: this.#lastStats };
+    if (this.#shape === undefined) this.#initialise(tensor, layout.axis);
+    const willCompress = this.#length + layout.tokens > this.capacity;
+    const saved = willCompress ? { data: (this.#data as FloatArray).slice(), counts: this.#counts.slice() } : undefined;
+    try {
+      this.#copyIn(tensor, layout.tokens, chunkCounts);
+    } catch (error) {
+      this.#shape = before.shape;
+      this.#data = before.shape === undefined ? undefined : (saved?.data ?? before.data);
+      if (saved !== undefined) this.#counts = saved.counts;
+      this.#length = before.length;
+      this.#rounds = before.rounds;
+      this.#appended = before.appended;
+      this.#lastStats = before.lastStats;
+      throw error;
+    }
+  }
+
+  #copyIn(tensor: Tensor, tokens: number, chunkCounts: Float64Array): void {
     const src = tensor.data;
     const data = this.#data as FloatArray;
     const inner = this.#inner;
     let done = 0;
-    while (done < layout.tokens) {
+    while (done < tokens) {
       if (this.#length === this.capacity) this.#compress();
-      const take = Math.min(layout.tokens - done, this.capacity - this.#length);
+      const take = Math.min(tokens - done, this.capacity - this.#length);
       for (let o = 0; o < this.#outer; o++) {
-        const from = (o * layout.tokens + done) * inner;
+        const from = (o * tokens + done) * inner;
         data.set(src.subarray(from, from + take * inner), (o * this.capacity + this.#length) * inner);
       }
       this.#counts.set(chunkCounts.subarray(done, done + take), this.#length);
@@ -125,18 +150,19 @@ export class FreqKvCache {
     for (const c of chunkCounts) this.#appended += c;
   }
 
-  #accept(tensor: Tensor, axis: number): void {
+  #initialise(tensor: Tensor, axis: number): void {
     const layout = tokenLayout(tensor.shape, axis);
-    if (this.#shape === undefined) {
-      this.#shape = [...tensor.shape];
-      this.#outer = layout.outer;
-      this.#inner = layout.inner;
-      const size = layout.outer * this.capacity * layout.inner;
-      this.#data = tensor.data instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
-      return;
-    }
+    this.#shape = [...tensor.shape];
+    this.#outer = layout.outer;
+    this.#inner = layout.inner;
+    const size = layout.outer * this.capacity * layout.inner;
+    this.#data = tensor.data instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
+  }
+
+  #checkFits(tensor: Tensor, axis: number): void {
+    if (this.#shape === undefined) return;
     const expected = [...this.#shape];
-    expected[axis] = layout.tokens;
+    expected[axis] = tensor.shape[axis] as number;
     const sameDtype = (tensor.data instanceof Float64Array) === (this.#data instanceof Float64Array);
     if (formatShape(expected) !== formatShape(tensor.shape) || !sameDtype) {
       throw new FreqKvError(

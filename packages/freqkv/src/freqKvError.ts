@@ -5,12 +5,13 @@
  * - `TOO_FEW_TOKENS`: sinks and the recent window leave no token to compress.
  * - `INVALID_LENGTH`: a transform length or buffer size is not usable.
  * - `SHAPE_MISMATCH`: an appended chunk or a counts vector does not fit the tensor it goes with.
+ * - `NUMERIC_OVERFLOW`: the compressed values do not fit the output dtype (float32 near ±3.4e38).
  * - `WORKER_FAILED`: a worker thread of `compressParallel` died or failed unexpectedly.
  *
  * Malformed tensors (empty, data length vs. shape, bad axis, NaN/Infinity)
  * raise `TensorError` from `@globalmcp/tensor`, re-exported here.
  */
-export type FreqKvErrorCode = 'INVALID_OPTIONS' | 'TOO_FEW_TOKENS' | 'INVALID_LENGTH' | 'SHAPE_MISMATCH' | 'WORKER_FAILED';
+export type FreqKvErrorCode = 'INVALID_OPTIONS' | 'TOO_FEW_TOKENS' | 'INVALID_LENGTH' | 'SHAPE_MISMATCH' | 'NUMERIC_OVERFLOW' | 'WORKER_FAILED';
 
 export class FreqKvError extends Error {
   override readonly name = 'FreqKvError';

@@ -183,6 +183,14 @@ describe('compress errors', () => {
     }
   });
 
+  it('refuses float32 results that overflow the float32 range instead of returning Infinity', () => {
+    const data = Float32Array.from({ length: 64 }, (_, i) => (i < 32 ? 0 : 3.4e38));
+    expect(codeOf(() => compress({ data, shape: [64] }, { axis: 0, sinkTokens: 0 }))).toBe('NUMERIC_OVERFLOW');
+    expect(() => compress({ data, shape: [64] }, { axis: 0, sinkTokens: 0 })).toThrow('beyond the float32 range');
+    const wide = compress({ data: Float64Array.from(data), shape: [64] }, { axis: 0, sinkTokens: 0 });
+    expect(Math.max(...wide.tensor.data)).toBeGreaterThan(3.4028234663852886e38);
+  });
+
   it('computes the kept span length the way the docs say', () => {
     expect(keptSpanLength(4092, 4, 0.5, undefined)).toBe(2046);
     expect(keptSpanLength(10, 4, 0.01, undefined)).toBe(1);

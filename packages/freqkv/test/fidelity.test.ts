@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FreqKvCache, attentionError, compress, reduceBaseline, splitKv, syntheticSequence } from '../src/index.js';
+import { FreqKvCache, FreqKvError, attentionError, compress, reduceBaseline, splitKv, syntheticSequence } from '../src/index.js';
 import type { AttentionCache, Tensor } from '../src/index.js';
 
 /**
@@ -118,6 +118,25 @@ describe('FreqKvCache, the iterative schedule', () => {
     expect(cache.length).toBe(2 + 4 + 1);
     expect(Array.from(cache.counts())).toEqual([1, 1, 2, 2, 2, 2, 1].map((c) => expect.closeTo(c, 9)));
     expect(cache.lastStats?.spanIn).toBe(8);
+  });
+
+  it('is left as it was when a compression round fails, and a rejected first chunk fixes nothing', () => {
+    const fresh = new FreqKvCache({ capacity: 8, sinkTokens: 0, axis: 0 });
+    expect(() => fresh.append({ data: Float32Array.of(1, Number.NaN), shape: [2] })).toThrow('appended chunk holds NaN');
+    fresh.append({ data: new Float64Array(3), shape: [3] }); // any dtype and shape is still welcome
+    expect(fresh.dtype).toBe('float64');
+
+    // a step from 0 to near the float32 maximum overshoots past it when compressed
+    const cache = new FreqKvCache({ capacity: 64, sinkTokens: 0, axis: 0 });
+    const step = Float32Array.from({ length: 64 }, (_, i) => (i < 32 ? 0 : 3.4e38));
+    cache.append({ data: step, shape: [64] });
+    const snapshot = Array.from(cache.toTensor().data);
+    expect(() => cache.append({ data: new Float32Array(40), shape: [40] })).toThrow(FreqKvError);
+    expect(cache.length).toBe(64);
+    expect(cache.rounds).toBe(0);
+    expect(cache.totalTokens).toBe(64);
+    expect(cache.counts().reduce((a, b) => a + b, 0)).toBe(64);
+    expect(Array.from(cache.toTensor().data)).toEqual(snapshot);
   });
 
   it('rejects chunks of another shape or dtype, NaN, and bad options, leaving the cache unchanged', () => {
