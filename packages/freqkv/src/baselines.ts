@@ -1,4 +1,4 @@
-import { bytesPerElement, createTensor, dtypeOf, tokenLayout, withTokens } from '@globalmcp/tensor';
+import { assertFinite, bytesPerElement, createTensor, dtypeOf, tokenLayout, withTokens } from '@globalmcp/tensor';
 import type { FloatArray, Tensor } from '@globalmcp/tensor';
 import type { CompressResult } from './compress.js';
 import { keptSpanLength } from './compress.js';
@@ -29,6 +29,7 @@ export function reduceBaseline<A extends FloatArray>(method: Baseline, input: Te
   }
   const opts = parseOptions(CompressOptionsSchema, options, `${method} options`);
   const tensor = createTensor(input.data, input.shape);
+  assertFinite(tensor);
   const { axis, outer, tokens, inner } = tokenLayout(tensor.shape, opts.axis);
   const sinks = opts.sinkTokens;
   const recent = opts.recentTokens;

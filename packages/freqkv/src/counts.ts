@@ -14,21 +14,26 @@ export function resolveCounts(counts: ArrayLike<number> | undefined, tokens: num
   if (counts.length !== tokens) {
     throw new FreqKvError('SHAPE_MISMATCH', `counts has ${counts.length} entries but the tensor has ${tokens} tokens; give one count per token`);
   }
-  const out = Float64Array.from(counts);
+  const out = new Float64Array(tokens);
+  let total = 0;
   for (let i = 0; i < tokens; i++) {
-    const c = out[i] as number;
-    if (!(c > 0) || c === Number.POSITIVE_INFINITY) {
-      throw new FreqKvError('INVALID_OPTIONS', `counts[${i}] must be a positive finite number of original tokens; got ${String(c)}`);
+    const c = counts[i];
+    if (typeof c !== 'number' || !(c > 0) || c === Number.POSITIVE_INFINITY) {
+      throw new FreqKvError('INVALID_OPTIONS', `counts[${i}] must be a positive finite number of original tokens; got ${typeof c === 'string' ? JSON.stringify(c) : String(c)}`);
     }
+    out[i] = c;
+    total += c;
   }
+  if (!Number.isFinite(total)) throw new FreqKvError('INVALID_OPTIONS', `counts sum to more than the largest float64 (${Number.MAX_VALUE}); give them in smaller units`);
   return out;
 }
 
 /**
  * The counts of the output slots when tokens [from, from + span) are compressed
  * to `keep` slots: the same operator applied to the count vector, times
- * span/keep (which conserves the total exactly), clamped to {@link MIN_COUNT}
- * and rescaled so the total stays exact. Writes `keep` values into `out` at `outOffset`.
+ * span/keep (which conserves the total exactly), raised to at least
+ * {@link MIN_COUNT} with the others rescaled so the total stays exact. Writes
+ * `keep` values into `out` at `outOffset`.
  */
 export function compressSpanCounts(counts: Float64Array, from: number, span: number, keep: number, out: Float64Array, outOffset: number): void {
   let total = 0;
@@ -50,12 +55,40 @@ export function compressSpanCounts(counts: Float64Array, from: number, span: num
   forward.forward(packed, coeffs, unused, keep);
   unused.fill(0);
   inverse.inverse(coeffs, unused, Math.sqrt(keep / span) * (span / keep), inverse.packed);
-  let sum = 0;
-  for (let i = 0; i < keep; i++) {
-    const c = Math.max(MIN_COUNT, inverse.packed[2 * (inverse.perm[i] as number)] as number);
-    out[outOffset + i] = c;
-    sum += c;
+  for (let i = 0; i < keep; i++) out[outOffset + i] = inverse.packed[2 * (inverse.perm[i] as number)] as number;
+  conserveTotal(out.subarray(outOffset, outOffset + keep), total);
+}
+
+/**
+ * Raises counts below {@link MIN_COUNT} to it and rescales the others so the
+ * total is exactly `total` again, repeating while the rescale pushes another
+ * count below the floor (a few rounds at most).
+ */
+function conserveTotal(counts: Float64Array, total: number): void {
+  const floorTotal = MIN_COUNT * counts.length;
+  if (total <= floorTotal) {
+    counts.fill(total / counts.length);
+    return;
   }
-  const fix = total / sum;
-  for (let i = 0; i < keep; i++) out[outOffset + i] = (out[outOffset + i] as number) * fix;
+  const clamped = new Uint8Array(counts.length);
+  for (;;) {
+    let free = 0;
+    let fixed = 0;
+    let changed = false;
+    for (let i = 0; i < counts.length; i++) {
+      if (clamped[i] === 0 && (counts[i] as number) < MIN_COUNT) {
+        clamped[i] = 1;
+        changed = true;
+      }
+      if (clamped[i] === 1) {
+        counts[i] = MIN_COUNT;
+        fixed += MIN_COUNT;
+      } else {
+        free += counts[i] as number;
+      }
+    }
+    const scale = (total - fixed) / free;
+    for (let i = 0; i < counts.length; i++) if (clamped[i] === 0) counts[i] = (counts[i] as number) * scale;
+    if (!changed) return;
+  }
 }

@@ -1,16 +1,19 @@
-import { createTensor, tokenLayout } from '@globalmcp/tensor';
+import { assertFinite, createTensor, tokenLayout } from '@globalmcp/tensor';
 import type { FloatArray, Tensor } from '@globalmcp/tensor';
 import { allocateLike } from './compress.js';
 import { pairedDct } from './planCache.js';
 
 /**
  * The orthonormal DCT-II (or, with `inverse`, DCT-III) of every channel of a
- * tensor along its token axis, like `scipy.fft.dct(x, type=2, norm="ortho", axis=axis)`.
+ * tensor along its token axis, like `scipy.fft.dct(x, type=2, norm="ortho", axis=axis)`
+ * (but the axis defaults to the token axis, -2, where scipy's defaults to -1).
+ * NaN and Infinity are rejected, as in {@link compress}.
  * Returns a new tensor of the same shape and dtype; channels are read in place
  * with their stride, two per complex FFT, as {@link compress} does.
  */
 export function dctAlongAxis<A extends FloatArray>(input: Tensor<A>, options: { axis?: number; inverse?: boolean } = {}): Tensor<A> {
   const tensor = createTensor(input.data, input.shape);
+  assertFinite(tensor);
   const { tokens, inner, channels } = tokenLayout(tensor.shape, options.axis ?? -2);
   const src = tensor.data;
   const out = allocateLike(src, src.length);

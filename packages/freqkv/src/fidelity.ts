@@ -1,6 +1,8 @@
-import { createRandom, createTensor, formatShape, shapeSize } from '@globalmcp/tensor';
+import { z } from 'zod';
+import { assertFinite, createRandom, createTensor, formatShape, shapeSize } from '@globalmcp/tensor';
 import type { Tensor } from '@globalmcp/tensor';
 import { FreqKvError } from './freqKvError.js';
+import { parseOptions } from './options.js';
 
 /**
  * Keys and values of one or more attention heads, shape `[...heads, tokens, headDim]`
@@ -13,16 +15,25 @@ export interface AttentionCache {
   counts?: ArrayLike<number>;
 }
 
-export interface AttentionErrorOptions {
+export const AttentionErrorOptionsSchema = z.strictObject({
   /** Probe queries, `[queries, headDim]` for all heads or `[...heads, queries, headDim]`. Default: random. */
-  queries?: Tensor;
-  /** Number of random N(0, I) probe queries per head when `queries` is not given. Default 64. */
-  probes?: number;
-  /** Seed of the random probe queries. Default 0. */
-  seed?: number;
-  /** Add log(count) to each slot's logit (proportional attention, ToMe). Default true. */
-  countBias?: boolean;
-}
+  queries: z
+    .custom<Tensor>((v) => typeof v === 'object' && v !== null && 'data' in v && 'shape' in v, { error: 'expected a tensor { data, shape }' })
+    .optional(),
+  /** Number of random N(0, I) probe queries per head when `queries` is not given. */
+  probes: z
+    .number({ error: 'expected an integer in [1, 100000]' })
+    .int({ error: 'expected an integer in [1, 100000]' })
+    .min(1, { error: 'expected an integer in [1, 100000]' })
+    .max(100_000, { error: 'expected an integer in [1, 100000]' })
+    .default(64),
+  /** Seed of the random probe queries. */
+  seed: z.number({ error: 'expected an integer' }).int({ error: 'expected an integer' }).default(0),
+  /** Add log(count) to each slot's logit (proportional attention, ToMe). */
+  countBias: z.boolean({ error: 'expected true or false' }).default(true),
+});
+
+export type AttentionErrorOptions = z.input<typeof AttentionErrorOptionsSchema>;
 
 export interface AttentionErrorResult {
   median: number;
@@ -46,6 +57,7 @@ export interface AttentionErrorResult {
  * agree on heads and head dimension.
  */
 export function attentionError(reference: AttentionCache, approx: AttentionCache, options: AttentionErrorOptions = {}): AttentionErrorResult {
+  const opts = parseOptions(AttentionErrorOptionsSchema, options, 'attentionError options');
   const ref = checkCache(reference, 'reference');
   const apx = checkCache(approx, 'approx');
   if (ref.heads !== apx.heads || ref.dim !== apx.dim) {
@@ -55,12 +67,8 @@ export function attentionError(reference: AttentionCache, approx: AttentionCache
     );
   }
   const { heads, dim } = ref;
-  const probes = options.probes ?? 64;
-  if (!Number.isSafeInteger(probes) || probes < 1) {
-    throw new FreqKvError('INVALID_OPTIONS', `probes must be a positive integer; got ${String(probes)}`);
-  }
-  const { data: queries, perHead, count: queriesPerHead } = resolveQueries(options, heads, dim, probes);
-  const bias = options.countBias ?? true;
+  const { data: queries, perHead, count: queriesPerHead } = resolveQueries(opts.queries, opts.seed, heads, dim, opts.probes);
+  const bias = opts.countBias;
   const refBias = logCounts(reference.counts, ref.tokens, bias);
   const apxBias = logCounts(approx.counts, apx.tokens, bias);
   const scale = 1 / Math.sqrt(dim);
@@ -145,8 +153,13 @@ function attend(
 }
 
 function checkCache(cache: AttentionCache, what: string) {
+  if (typeof cache !== 'object' || cache === null || cache.keys === undefined || cache.values === undefined) {
+    throw new FreqKvError('SHAPE_MISMATCH', `${what} must be { keys, values, counts? } with keys and values of shape [...heads, tokens, headDim]`);
+  }
   const keys = createTensor(cache.keys.data, cache.keys.shape);
   const values = createTensor(cache.values.data, cache.values.shape);
+  assertFinite(keys, `${what} keys`);
+  assertFinite(values, `${what} values`);
   if (keys.shape.length < 2) {
     throw new FreqKvError('SHAPE_MISMATCH', `${what} keys must have shape [...heads, tokens, headDim]; got ${formatShape(keys.shape)}`);
   }
@@ -167,15 +180,16 @@ function logCounts(counts: ArrayLike<number> | undefined, tokens: number, enable
   const out = new Float64Array(tokens);
   for (let t = 0; t < tokens; t++) {
     const c = counts[t] as number;
-    if (!(c > 0)) throw new FreqKvError('INVALID_OPTIONS', `counts[${t}] must be positive; got ${String(c)}`);
+    if (!(c > 0) || c === Number.POSITIVE_INFINITY) throw new FreqKvError('INVALID_OPTIONS', `counts[${t}] must be a positive finite number; got ${String(c)}`);
     out[t] = Math.log(c);
   }
   return out;
 }
 
-function resolveQueries(options: AttentionErrorOptions, heads: number, dim: number, probes: number) {
-  if (options.queries !== undefined) {
-    const q = createTensor(options.queries.data, options.queries.shape);
+function resolveQueries(given: Tensor | undefined, seed: number, heads: number, dim: number, probes: number) {
+  if (given !== undefined) {
+    const q = createTensor(given.data, given.shape);
+    assertFinite(q, 'queries');
     const rank = q.shape.length;
     const qDim = q.shape[rank - 1] as number;
     const leading = shapeSize(q.shape.slice(0, -2));
@@ -187,7 +201,7 @@ function resolveQueries(options: AttentionErrorOptions, heads: number, dim: numb
     }
     return { data: Float64Array.from(q.data), perHead: rank > 2, count: q.shape[rank - 2] as number };
   }
-  const random = createRandom(options.seed ?? 0);
+  const random = createRandom(seed);
   const data = new Float64Array(heads * probes * dim);
   for (let i = 0; i < data.length; i++) data[i] = random.normal();
   return { data, perHead: true, count: probes };

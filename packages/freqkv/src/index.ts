@@ -10,7 +10,7 @@ export type { CompressOptions } from './options.js';
 export { MIN_COUNT } from './counts.js';
 export { FreqKvCache, FreqKvCacheOptionsSchema } from './freqKvCache.js';
 export type { FreqKvCacheOptions } from './freqKvCache.js';
-export { attentionError, quantile, splitKv } from './fidelity.js';
+export { AttentionErrorOptionsSchema, attentionError, quantile, splitKv } from './fidelity.js';
 export type { AttentionCache, AttentionErrorOptions, AttentionErrorResult } from './fidelity.js';
 export { BASELINES, reduceBaseline } from './baselines.js';
 export type { Baseline } from './baselines.js';

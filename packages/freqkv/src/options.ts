@@ -29,8 +29,8 @@ export const CompressOptionsSchema = z
     recentTokens: count('tokens at the end kept raw').default(0),
     axis: z.number({ error: 'expected an integer: the token axis, negative counts from the end' }).int({ error: 'expected an integer: the token axis, negative counts from the end' }).default(-2),
     counts: z
-      .custom<ArrayLike<number>>((v) => Array.isArray(v) || v instanceof Float64Array || v instanceof Float32Array, {
-        error: 'expected an array or Float64Array of positive token counts, one per input token',
+      .custom<ArrayLike<number>>(isNumberList, {
+        error: 'expected an array or typed array of positive token counts, one per input token',
       })
       .optional(),
   })
@@ -38,6 +38,12 @@ export const CompressOptionsSchema = z
     error: 'give either retention or targetTokens, not both',
     path: ['retention'],
   });
+
+/** An array or a (non-BigInt) typed array; the values are checked where they are used. */
+export function isNumberList(value: unknown): value is ArrayLike<number> {
+  if (Array.isArray(value)) return true;
+  return ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array);
+}
 
 export type CompressOptions = z.input<typeof CompressOptionsSchema>;
 export type ResolvedCompressOptions = z.output<typeof CompressOptionsSchema>;

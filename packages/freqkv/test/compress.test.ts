@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FreqKvError, TensorError, compress, createTensor, keptSpanLength } from '../src/index.js';
+import { FreqKvError, MIN_COUNT, TensorError, compress, createTensor, keptSpanLength } from '../src/index.js';
 import { loadFixture, maxAbsDiff } from './fixtures.js';
 import type { CompressCase } from './fixtures.js';
 
@@ -90,6 +90,16 @@ describe('compress', () => {
     expect(maxAbsDiff(uniform.subarray(4), new Float64Array(249).fill(996 / 249))).toBeLessThan(1e-9);
   });
 
+  it('keeps every count at or above MIN_COUNT while conserving the total, and takes counts of any numeric array type', () => {
+    const counts = new Array<number>(44).fill(1);
+    counts[20] = 1e4;
+    const result = compress({ data: ramp(44, Math.sqrt), shape: [44] }, { axis: 0, sinkTokens: 4, retention: 0.5, counts });
+    expect(Math.min(...result.counts)).toBeGreaterThanOrEqual(MIN_COUNT);
+    expect(result.counts.reduce((a, b) => a + b, 0)).toBeCloseTo(1e4 + 43, 6);
+    const fromInts = compress({ data: ramp(44, Math.sqrt), shape: [44] }, { axis: 0, counts: new Int32Array(44).fill(2) });
+    expect(fromInts.counts.reduce((a, b) => a + b, 0)).toBeCloseTo(88, 9);
+  });
+
   it('reports the energy kept and a reconstruction error equal to sqrt(dropped / total) by Parseval', () => {
     // one cosine at DCT frequency 10 of the span, plus one at 300: keeping 100 coefficients keeps only the first
     const m = 500;
@@ -146,6 +156,9 @@ describe('compress errors', () => {
     expect(() => compress(ok, { targetTokens: 4 })).toThrow('targetTokens (4) must exceed the 4 sink and recent tokens kept raw');
     expect(() => compress(ok, { counts: [1, 2] })).toThrow('counts has 2 entries but the tensor has 10 tokens');
     expect(() => compress(ok, { counts: new Array(10).fill(1).map((c, i) => (i === 3 ? 0 : c)) })).toThrow('counts[3] must be a positive finite number');
+    expect(() => compress(ok, { counts: new Array(10).fill('2') as never })).toThrow('counts[0] must be a positive finite number of original tokens; got "2"');
+    expect(() => compress(ok, { counts: new Array(10).fill(1e308) })).toThrow('counts sum to more than the largest float64');
+    expect(() => compress(ok, { counts: 'many' as never })).toThrow('counts: expected an array or typed array of positive token counts');
   });
 
   it('rejects sinks and recent tokens that leave nothing to compress', () => {

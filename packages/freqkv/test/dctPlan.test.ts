@@ -84,5 +84,6 @@ describe('dctAlongAxis', () => {
     }
     const back = dctAlongAxis(spectrum, { axis: 1, inverse: true });
     expect(maxAbsDiff(back.data, data)).toBeLessThan(1e-13);
+    expect(() => dctAlongAxis({ data: Float64Array.of(1, Number.POSITIVE_INFINITY), shape: [2] }, { axis: 0 })).toThrow('tensor holds Infinity');
   });
 });

@@ -64,6 +64,20 @@ describe('attentionError, one shot: 4 sinks + 4092 tokens -> 2046 slots (numeric
     expect(err.median).toBeGreaterThan(0.5); // reference 64%
   });
 
+  it('rejects unknown or mistyped options, NaN in keys, values or queries, and bad counts', () => {
+    const small = smoothCache(1, 16, 3);
+    expect(() => attentionError(small, small, { probe: 1 } as never)).toThrow('unknown option(s) "probe"');
+    expect(() => attentionError(small, small, { countBias: 'false' } as never)).toThrow('countBias: expected true or false');
+    expect(() => attentionError(small, small, { seed: 0.5 })).toThrow('seed: expected an integer');
+    expect(() => attentionError(small, small, { probes: 0 })).toThrow('probes: expected an integer in [1, 100000]');
+    const poisoned = { ...small, keys: { data: Float64Array.from(small.keys.data), shape: small.keys.shape } };
+    (poisoned.keys.data as Float64Array)[5] = Number.NaN;
+    expect(() => attentionError(small, poisoned)).toThrow('approx keys holds NaN');
+    expect(() => attentionError(small, small, { queries: { data: Float64Array.of(Number.NaN, ...new Array(D - 1).fill(0)), shape: [1, D] } })).toThrow('queries holds NaN');
+    expect(() => attentionError(small, { ...small, counts: new Array(16).fill(Number.POSITIVE_INFINITY) })).toThrow('counts[0] must be a positive finite number');
+    expect(() => attentionError(small, {} as never)).toThrow('approx must be { keys, values, counts? }');
+  });
+
   it('is zero for a cache compared with itself and uses given queries', () => {
     const queries = { data: new Float64Array(3 * D).fill(0.1), shape: [3, D] };
     const self = attentionError(cache, cache, { queries });
@@ -164,5 +178,6 @@ describe('baselines', () => {
     expect(Array.from(streaming.tensor.data)).toEqual([0, 1, 6, 7, 8, 9]);
     expect(Array.from(streaming.counts)).toEqual([1, 1, 1, 1, 1, 1]);
     expect(() => reduceBaseline('topK' as never, { data, shape: [10] })).toThrow('unknown baseline "topK"');
+    expect(() => reduceBaseline('neighbourMean', { data: Float64Array.of(1, 2, Number.NaN, 4, 5, 6, 7), shape: [7] }, { axis: 0 })).toThrow('tensor holds NaN');
   });
 });
