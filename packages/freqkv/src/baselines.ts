@@ -1,4 +1,4 @@
-import { assertFinite, bytesPerElement, createTensor, dtypeOf, tokenLayout, withTokens } from '@globalmcp/tensor';
+import { assertFinite, asTensor, bytesPerElement, dtypeOf, tokenLayout, withTokens } from '@globalmcp/tensor';
 import type { FloatArray, Tensor } from '@globalmcp/tensor';
 import type { CompressResult } from './compress.js';
 import { keptSpanLength } from './compress.js';
@@ -28,7 +28,7 @@ export function reduceBaseline<A extends FloatArray>(method: Baseline, input: Te
     throw new FreqKvError('INVALID_OPTIONS', `unknown baseline ${JSON.stringify(method)}; expected one of ${BASELINES.join(', ')}`);
   }
   const opts = parseOptions(CompressOptionsSchema, options, `${method} options`);
-  const tensor = createTensor(input.data, input.shape);
+  const tensor = asTensor(input);
   assertFinite(tensor);
   const { axis, outer, tokens, inner } = tokenLayout(tensor.shape, opts.axis);
   const sinks = opts.sinkTokens;

@@ -1,4 +1,4 @@
-import { bytesPerElement, createTensor, dtypeOf, nonFiniteError, tokenLayout, withTokens } from '@globalmcp/tensor';
+import { asTensor, bytesPerElement, dtypeOf, nonFiniteError, tokenLayout, withTokens } from '@globalmcp/tensor';
 import type { FloatArray, Tensor, TokenLayout } from '@globalmcp/tensor';
 import { compressSpanCounts, resolveCounts } from './counts.js';
 import { FreqKvError } from './freqKvError.js';
@@ -98,7 +98,7 @@ export interface CompressJob<A extends FloatArray = FloatArray> {
 export function prepareCompress<A extends FloatArray>(input: Tensor<A>, options: CompressOptions = {}): CompressJob<A> {
   const started = performance.now();
   const opts = parseOptions(CompressOptionsSchema, options, 'compress options');
-  const tensor = createTensor(input.data, input.shape);
+  const tensor = asTensor(input);
   const layout = tokenLayout(tensor.shape, opts.axis);
   const sinks = opts.sinkTokens;
   const recent = opts.recentTokens;

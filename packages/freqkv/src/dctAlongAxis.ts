@@ -1,4 +1,4 @@
-import { assertFinite, createTensor, tokenLayout } from '@globalmcp/tensor';
+import { assertFinite, asTensor, tokenLayout } from '@globalmcp/tensor';
 import type { FloatArray, Tensor } from '@globalmcp/tensor';
 import { allocateLike } from './compress.js';
 import { pairedDct } from './planCache.js';
@@ -12,7 +12,7 @@ import { pairedDct } from './planCache.js';
  * with their stride, two per complex FFT, as {@link compress} does.
  */
 export function dctAlongAxis<A extends FloatArray>(input: Tensor<A>, options: { axis?: number; inverse?: boolean } = {}): Tensor<A> {
-  const tensor = createTensor(input.data, input.shape);
+  const tensor = asTensor(input);
   assertFinite(tensor);
   const { tokens, inner, channels } = tokenLayout(tensor.shape, options.axis ?? -2);
   const src = tensor.data;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertFinite, createRandom, createTensor, formatShape, shapeSize } from '@globalmcp/tensor';
+import { assertFinite, asTensor, createRandom, createTensor, formatShape, shapeSize } from '@globalmcp/tensor';
 import type { Tensor } from '@globalmcp/tensor';
 import { FreqKvError } from './freqKvError.js';
 import { parseOptions } from './options.js';
@@ -212,7 +212,7 @@ function resolveQueries(given: Tensor | undefined, seed: number, heads: number, 
  * then V) into the keys and values {@link attentionError} takes. Copies.
  */
 export function splitKv(kv: Tensor, counts?: ArrayLike<number>): AttentionCache {
-  const tensor = createTensor(kv.data, kv.shape);
+  const tensor = asTensor(kv, 'kv cache');
   const rank = tensor.shape.length;
   if (rank < 4 || tensor.shape[rank - 4] !== 2) {
     throw new FreqKvError('SHAPE_MISMATCH', `a KV cache must have shape [...layers, 2, heads, tokens, headDim]; got ${formatShape(tensor.shape)}`);

@@ -1,4 +1,4 @@
-import { assertFinite, createTensor, formatShape, tokenLayout } from '@globalmcp/tensor';
+import { assertFinite, asTensor, formatShape, tokenLayout } from '@globalmcp/tensor';
 import type { DType, FloatArray, Tensor } from '@globalmcp/tensor';
 import { compress } from './compress.js';
 import type { CompressStats } from './compress.js';
@@ -9,11 +9,23 @@ import { z } from 'zod';
 
 export const FreqKvCacheOptionsSchema = z.strictObject({
   /** Slots in all, sinks included. */
-  capacity: z.number({ error: 'expected an integer >= 2: slots in all, sinks included' }).int({ error: 'expected an integer >= 2' }).min(2, { error: 'expected an integer >= 2' }),
-  sinkTokens: z.number().int().nonnegative({ error: 'expected a non-negative integer' }).default(DEFAULT_SINK_TOKENS),
+  capacity: z
+    .number({ error: 'expected an integer >= 2: slots in all, sinks included' })
+    .int({ error: 'expected an integer >= 2: slots in all, sinks included' })
+    .min(2, { error: 'expected an integer >= 2: slots in all, sinks included' }),
+  sinkTokens: z
+    .number({ error: 'expected a non-negative integer (tokens at the start kept raw)' })
+    .int({ error: 'expected a non-negative integer (tokens at the start kept raw)' })
+    .nonnegative({ error: 'expected a non-negative integer (tokens at the start kept raw)' })
+    .default(DEFAULT_SINK_TOKENS),
   /** Fraction of the non-sink span kept at each compression. */
-  retention: z.number().gt(0, { error: 'expected a number in (0, 1)' }).lt(1, { error: 'expected a number in (0, 1): a cache that keeps everything never frees room' }).default(DEFAULT_RETENTION),
-  axis: z.number().int().default(-2),
+  retention: z
+    .number({ error: 'expected a number in (0, 1): the fraction of the span kept at each compression' })
+    .gt(0, { error: 'expected a number in (0, 1): the fraction of the span kept at each compression' })
+    .lt(1, { error: 'expected a number in (0, 1): a cache that keeps everything never frees room' })
+    .default(DEFAULT_RETENTION),
+  /** Default: the second to last axis of the first chunk (the only one of a rank-1 chunk). */
+  axis: z.number({ error: 'expected an integer: the token axis' }).int({ error: 'expected an integer: the token axis' }).optional(),
 });
 
 export type FreqKvCacheOptions = z.input<typeof FreqKvCacheOptionsSchema>;
@@ -31,7 +43,7 @@ export class FreqKvCache {
   readonly capacity: number;
   readonly sinkTokens: number;
   readonly retention: number;
-  readonly #axis: number;
+  readonly #axis: number | undefined;
   #shape: number[] | undefined;
   #outer = 0;
   #inner = 0;
@@ -107,7 +119,7 @@ export class FreqKvCache {
    * cache as it was before the call.
    */
   append(chunk: Tensor, counts?: ArrayLike<number>): void {
-    const tensor = createTensor(chunk.data, chunk.shape);
+    const tensor = asTensor(chunk, 'appended chunk');
     const layout = tokenLayout(tensor.shape, this.#axis);
     const chunkCounts = resolveCounts(counts, layout.tokens);
     assertFinite(tensor, 'appended chunk');

@@ -27,7 +27,11 @@ export const CompressOptionsSchema = z
       .optional(),
     sinkTokens: count('tokens at the start kept raw').default(DEFAULT_SINK_TOKENS),
     recentTokens: count('tokens at the end kept raw').default(0),
-    axis: z.number({ error: 'expected an integer: the token axis, negative counts from the end' }).int({ error: 'expected an integer: the token axis, negative counts from the end' }).default(-2),
+    /** Default: the second to last axis (the only one of a rank-1 tensor). */
+    axis: z
+      .number({ error: 'expected an integer: the token axis, negative counts from the end' })
+      .int({ error: 'expected an integer: the token axis, negative counts from the end' })
+      .optional(),
     counts: z
       .custom<ArrayLike<number>>(isNumberList, {
         error: 'expected an array or typed array of positive token counts, one per input token',

@@ -121,6 +121,11 @@ describe('compress', () => {
     expect(tensor.data[at(tensor.shape, [1, 1, 2, 0, 5])]).toBe(data[at(shape, [1, 1, 2, 0, 5])]);
   });
 
+  it('takes the only axis of a rank-1 tensor by default', () => {
+    const { tensor } = compress({ data: new Float64Array(20).fill(3), shape: [20] });
+    expect(tensor.shape).toEqual([12]);
+  });
+
   it('keeps everything when the target is at least the input size, and retention 1 is the identity', () => {
     const data = ramp(40, (i) => i * i);
     const big = compress({ data, shape: [40] }, { axis: 0, targetTokens: 100 });
@@ -173,6 +178,8 @@ describe('compress errors', () => {
     expect(codeOf(() => compress({ data: new Float64Array(0), shape: [0, 2] }))).toBe('EMPTY_TENSOR');
     expect(codeOf(() => compress(ok, { axis: 2 }))).toBe('INVALID_AXIS');
     expect(codeOf(() => compress({ data: [1, 2] as never, shape: [2] }))).toBe('UNSUPPORTED_DTYPE');
+    expect(() => compress(null as never)).toThrow('tensor must be an object { data: Float32Array | Float64Array, shape: number[] }; got null');
+    expect(() => compress({ data: new Float64Array(4) } as never)).toThrow('tensor must be an object');
   });
 
   it('rejects NaN and Infinity anywhere (span, sinks or recent window) naming the position, and returns nothing', () => {

@@ -163,6 +163,7 @@ describe('FreqKvCache, the iterative schedule', () => {
     expect(() => new FreqKvCache({ capacity: 8, retention: 1 })).toThrow('retention: expected a number in (0, 1)');
     expect(() => new FreqKvCache({ capacity: 5, sinkTokens: 4 })).toThrow('must leave at least 2 of the 5 slots');
     expect(() => new FreqKvCache({} as never)).toThrow('capacity');
+    expect(() => new FreqKvCache({ capacity: 8, sinkTokens: 1.5 })).toThrow('sinkTokens: expected a non-negative integer (tokens at the start kept raw); got 1.5');
   });
 });
 

@@ -2,6 +2,7 @@
 export { TensorError } from './tensorError.js';
 export type { TensorErrorCode } from './tensorError.js';
 export {
+  asTensor,
   assertFinite,
   bytesPerElement,
   createTensor,
@@ -13,7 +14,7 @@ export {
   unravelIndex,
 } from './tensor.js';
 export type { DType, FloatArray, Tensor } from './tensor.js';
-export { DEFAULT_TOKEN_AXIS, normalizeAxis, tokenLayout, withTokens } from './tokenLayout.js';
+export { DEFAULT_TOKEN_AXIS, defaultTokenAxis, normalizeAxis, tokenLayout, withTokens } from './tokenLayout.js';
 export type { TokenLayout } from './tokenLayout.js';
 export { createRandom, fillNormal } from './random.js';
 export type { Random } from './random.js';

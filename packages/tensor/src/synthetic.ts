@@ -1,4 +1,5 @@
 import { createRandom } from './random.js';
+import { TensorError } from './tensorError.js';
 import type { Tensor } from './tensor.js';
 
 /** Options of {@link syntheticSequence}; the defaults are the "smooth" data of the numerics reference. */
@@ -24,6 +25,14 @@ export interface SyntheticOptions {
  */
 export function syntheticSequence(options: SyntheticOptions): Tensor {
   const { tokens, dim, rho = 0.99, noiseVariance = 0.1, offsetStd = 0, seed = 0, dtype = 'float64' } = options;
+  const bad = (field: string, expected: string, got: unknown) => new TensorError('INVALID_ARGUMENT', `syntheticSequence: ${field} must be ${expected}; got ${String(got)}`);
+  if (!Number.isSafeInteger(tokens) || tokens < 1) throw bad('tokens', 'a positive integer', tokens);
+  if (!Number.isSafeInteger(dim) || dim < 1) throw bad('dim', 'a positive integer', dim);
+  if (!(Math.abs(rho) < 1)) throw bad('rho', 'a number in (-1, 1)', rho);
+  if (!(noiseVariance >= 0) || !Number.isFinite(noiseVariance)) throw bad('noiseVariance', 'a finite number >= 0', noiseVariance);
+  if (!(offsetStd >= 0) || !Number.isFinite(offsetStd)) throw bad('offsetStd', 'a finite number >= 0', offsetStd);
+  if (!Number.isSafeInteger(seed)) throw bad('seed', 'an integer', seed);
+  if (dtype !== 'float32' && dtype !== 'float64') throw bad('dtype', '"float32" or "float64"', dtype);
   const random = createRandom(seed);
   const data = dtype === 'float32' ? new Float32Array(tokens * dim) : new Float64Array(tokens * dim);
   const innovation = Math.sqrt(1 - rho * rho);

@@ -44,8 +44,11 @@ export function createTensor<A extends FloatArray>(data: A, shape: readonly numb
     const got = (data as unknown as { constructor?: { name?: string } })?.constructor?.name ?? typeof data;
     throw new TensorError('UNSUPPORTED_DTYPE', `tensor data must be a Float32Array or a Float64Array; got ${got}`);
   }
-  if (!Array.isArray(shape) || shape.length === 0) {
-    throw new TensorError('EMPTY_TENSOR', `tensor shape must have at least one dimension; got ${Array.isArray(shape) ? '[]' : String(shape)}`);
+  if (!Array.isArray(shape)) {
+    throw new TensorError('INVALID_SHAPE', `tensor shape must be an array of dimensions; got ${shape === null ? 'null' : typeof shape}`);
+  }
+  if (shape.length === 0) {
+    throw new TensorError('EMPTY_TENSOR', 'tensor shape must have at least one dimension; got []');
   }
   shape.forEach((dim, i) => {
     if (!Number.isSafeInteger(dim) || dim < 0) {
@@ -63,6 +66,23 @@ export function createTensor<A extends FloatArray>(data: A, shape: readonly numb
     );
   }
   return { data, shape: Object.freeze([...shape]) };
+}
+
+/**
+ * {@link createTensor} for a value that came from outside: anything that is
+ * not an object with `data` and `shape` gets a clear error naming `what`.
+ */
+export function asTensor<A extends FloatArray>(value: Tensor<A>, what?: string): Tensor<A>;
+export function asTensor(value: unknown, what?: string): Tensor;
+export function asTensor(value: unknown, what = 'tensor'): Tensor {
+  if (typeof value !== 'object' || value === null || !('data' in value) || !('shape' in value)) {
+    throw new TensorError(
+      'INVALID_SHAPE',
+      `${what} must be an object { data: Float32Array | Float64Array, shape: number[] }; got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    );
+  }
+  const { data, shape } = value as { data: FloatArray; shape: readonly number[] };
+  return createTensor(data, shape);
 }
 
 /** Converts a flat row-major index to its multi-index over `shape`. */

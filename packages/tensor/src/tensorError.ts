@@ -7,6 +7,7 @@
  * - `INVALID_AXIS`: the axis is not an integer in [-rank, rank).
  * - `NON_FINITE`: the data holds NaN or ±Infinity.
  * - `UNSUPPORTED_DTYPE`: the data is not a Float32Array or a Float64Array.
+ * - `INVALID_ARGUMENT`: another argument is out of range (the message names it).
  */
 export type TensorErrorCode =
   | 'EMPTY_TENSOR'
@@ -14,7 +15,8 @@ export type TensorErrorCode =
   | 'SHAPE_MISMATCH'
   | 'INVALID_AXIS'
   | 'NON_FINITE'
-  | 'UNSUPPORTED_DTYPE';
+  | 'UNSUPPORTED_DTYPE'
+  | 'INVALID_ARGUMENT';
 
 /** A tensor that cannot be used as given. `message` says what was wrong and what was expected. */
 export class TensorError extends Error {

@@ -16,8 +16,13 @@ export interface TokenLayout {
   readonly channels: number;
 }
 
-/** The default token axis: the second to last, as in `[layers, 2, heads, tokens, headDim]` and `[tokens, dim]`. */
+/** The default token axis: the second to last, as in `[layers, 2, heads, tokens, headDim]` and `[tokens, dim]` (a rank-1 tensor's only axis). */
 export const DEFAULT_TOKEN_AXIS = -2;
+
+/** The token axis a tensor of this rank gets when none is given. */
+export function defaultTokenAxis(rank: number): number {
+  return rank === 1 ? 0 : DEFAULT_TOKEN_AXIS;
+}
 
 /** Normalises `axis` (negative counts from the end) for a tensor of rank `shape.length`. */
 export function normalizeAxis(axis: number, shape: readonly number[]): number {
@@ -32,11 +37,16 @@ export function normalizeAxis(axis: number, shape: readonly number[]): number {
 }
 
 /**
- * The layout of `shape` around its token axis. A rank-1 tensor is one channel
- * of tokens; with the default axis (-2) it needs rank >= 2, so rank-1 callers pass axis 0 or -1.
+ * The layout of `shape` around its token axis (default: the second to last,
+ * or the only axis of a rank-1 tensor). A rank-1 tensor is one channel of tokens.
  */
-export function tokenLayout(shape: readonly number[], axis: number = DEFAULT_TOKEN_AXIS): TokenLayout {
-  const a = normalizeAxis(axis, shape);
+export function tokenLayout(shape: readonly number[], axis?: number): TokenLayout {
+  shape.forEach((dim, i) => {
+    if (!Number.isSafeInteger(dim) || dim < 0) {
+      throw new TensorError('INVALID_SHAPE', `tensor shape ${formatShape(shape)}: dimension ${i} must be a non-negative integer; got ${String(dim)}`);
+    }
+  });
+  const a = normalizeAxis(axis ?? defaultTokenAxis(shape.length), shape);
   let outer = 1;
   for (let d = 0; d < a; d++) outer *= shape[d] as number;
   let inner = 1;

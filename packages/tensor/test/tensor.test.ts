@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   TensorError,
+  asTensor,
   assertFinite,
   createTensor,
   dtypeOf,
   findNonFinite,
   shapeSize,
+  syntheticSequence,
   tokenLayout,
   unravelIndex,
   withTokens,
@@ -40,6 +42,9 @@ describe('createTensor', () => {
   it('rejects empty tensors, bad dimensions and non-float data with their codes', () => {
     expect(codeOf(() => createTensor(new Float64Array(0), [0, 4]))).toBe('EMPTY_TENSOR');
     expect(codeOf(() => createTensor(new Float64Array(1), []))).toBe('EMPTY_TENSOR');
+    expect(() => createTensor(new Float64Array(1), undefined as never)).toThrow('tensor shape must be an array of dimensions; got undefined');
+    expect(() => asTensor(null, 'kv_cache')).toThrow('kv_cache must be an object { data: Float32Array | Float64Array, shape: number[] }; got null');
+    expect(() => asTensor([1, 2])).toThrow('got an array');
     expect(codeOf(() => createTensor(new Float64Array(2), [2.5]))).toBe('INVALID_SHAPE');
     expect(codeOf(() => createTensor(new Float64Array(2), [-2]))).toBe('INVALID_SHAPE');
     expect(codeOf(() => createTensor(new Int32Array(2) as unknown as Float64Array, [2]))).toBe('UNSUPPORTED_DTYPE');
@@ -56,6 +61,11 @@ describe('tokenLayout', () => {
     expect(tokenLayout([10, 4], 0)).toEqual({ axis: 0, outer: 1, tokens: 10, inner: 4, channels: 4 });
     expect(tokenLayout([10], -1)).toEqual({ axis: 0, outer: 1, tokens: 10, inner: 1, channels: 1 });
     expect(tokenLayout([2, 10, 4], -1)).toEqual({ axis: 2, outer: 20, tokens: 4, inner: 1, channels: 20 });
+  });
+
+  it('defaults a rank-1 tensor to its only axis and rejects negative dimensions', () => {
+    expect(tokenLayout([7])).toEqual({ axis: 0, outer: 1, tokens: 7, inner: 1, channels: 1 });
+    expect(() => tokenLayout([2, -3, 4], 1)).toThrow('dimension 1 must be a non-negative integer; got -3');
   });
 
   it('rejects an axis outside the rank with the valid range in the message', () => {
@@ -83,5 +93,24 @@ describe('finite checks', () => {
   it('counts elements of a shape', () => {
     expect(shapeSize([2, 3, 4])).toBe(24);
     expect(shapeSize([])).toBe(1);
+  });
+});
+
+describe('syntheticSequence', () => {
+  it('is reproducible from its seed and has the requested shape and dtype', () => {
+    const a = syntheticSequence({ tokens: 50, dim: 3, seed: 4, dtype: 'float32' });
+    const b = syntheticSequence({ tokens: 50, dim: 3, seed: 4, dtype: 'float32' });
+    expect(a.shape).toEqual([50, 3]);
+    expect(a.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    expect(Array.from(syntheticSequence({ tokens: 50, dim: 3, seed: 5 }).data)).not.toEqual(Array.from(a.data));
+  });
+
+  it('rejects arguments that would give NaN or a malformed tensor', () => {
+    expect(() => syntheticSequence({ tokens: 10, dim: 2, rho: 1.5 })).toThrow('syntheticSequence: rho must be a number in (-1, 1); got 1.5');
+    expect(() => syntheticSequence({ tokens: 2.5, dim: 2 })).toThrow('tokens must be a positive integer');
+    expect(() => syntheticSequence({ tokens: 0, dim: 2 })).toThrow('tokens must be a positive integer');
+    expect(() => syntheticSequence({ tokens: 3, dim: 2, noiseVariance: -1 })).toThrow('noiseVariance must be a finite number >= 0');
+    expect(() => syntheticSequence({ tokens: 3, dim: 2, dtype: 'float16' as never })).toThrow('dtype must be "float32" or "float64"');
   });
 });
