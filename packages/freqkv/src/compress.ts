@@ -61,10 +61,60 @@ export function keptSpanLength(span: number, raw: number, retention: number | un
  */
 export function compress<A extends FloatArray>(input: Tensor<A>, options: CompressOptions = {}): CompressResult<A> {
   const job = prepareCompress(input, options);
+  const result = runCompress(job);
+  return energiesOutOfRange(job, result) ? compressRescaled(job) : result;
+}
+
+function runCompress<A extends FloatArray>(job: CompressJob<A>): CompressResult<A> {
   const out = allocateLike(job.tensor.data, job.outputLength);
   const rawEnergy = copyRawTokens(job, out);
   const energy = job.span.keep === job.span.span ? copySpan(job, out) : compressChannels(job.tensor.data, job.tensor.shape, job.span, out, 0, job.span.channels);
   return finishCompress(job, out, rawEnergy, energy);
+}
+
+/**
+ * Squares of float64 values beyond ~1e154 overflow, and below ~1e-154
+ * underflow, so the energy stats (not the output) break at such magnitudes.
+ * float32 values never get there.
+ */
+export function energiesOutOfRange(job: CompressJob, result: CompressResult): boolean {
+  if (!(job.tensor.data instanceof Float64Array)) return false;
+  const { energyKept, reconstructionError } = result.stats;
+  if (!Number.isFinite(energyKept) || !Number.isFinite(reconstructionError)) return true;
+  return result.stats.tokensIn > 0 && totalEnergyTiny(job.tensor.data);
+}
+
+function totalEnergyTiny(data: FloatArray): boolean {
+  let energy = 0;
+  let largest = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    energy += v * v;
+    const a = Math.abs(v);
+    if (a > largest) largest = a;
+    if (energy > 1e-280) return false;
+  }
+  return largest > 0;
+}
+
+/** The operator is linear: compress x / s, then scale the output back by s, with stats from the scaled run. */
+export function compressRescaled<A extends FloatArray>(job: CompressJob<A>): CompressResult<A> {
+  const data = job.tensor.data;
+  let scale = 0;
+  for (let i = 0; i < data.length; i++) scale = Math.max(scale, Math.abs(data[i] as number));
+  const scaled = allocateLike(data, data.length);
+  for (let i = 0; i < data.length; i++) scaled[i] = (data[i] as number) / scale;
+  const result = runCompress({ ...job, tensor: { data: scaled, shape: job.tensor.shape } });
+  const out = result.tensor.data;
+  for (let i = 0; i < out.length; i++) {
+    const v = (out[i] as number) * scale;
+    if (v - v !== 0) {
+      throw new FreqKvError('NUMERIC_OVERFLOW', `compressing a tensor of shape [${job.tensor.shape.join(', ')}] gives values beyond the float64 range: the DCT overshoots near jumps this large`);
+    }
+    out[i] = v;
+  }
+  result.stats.ms = performance.now() - job.started;
+  return result;
 }
 
 /** What the span transform needs: plain numbers, so a worker thread can receive it as a message. */

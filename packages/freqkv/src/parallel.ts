@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { TensorError, assertFinite } from '@globalmcp/tensor';
 import type { FloatArray, Tensor, TensorErrorCode } from '@globalmcp/tensor';
-import { allocateLike, compressChannels, copyRawTokens, finishCompress, prepareCompress } from './compress.js';
+import { allocateLike, compressChannels, compressRescaled, copyRawTokens, energiesOutOfRange, finishCompress, prepareCompress } from './compress.js';
 import type { CompressResult, SpanEnergy } from './compress.js';
 import type { WorkerReply, WorkerTask } from './compressWorker.js';
 import { FreqKvError } from './freqKvError.js';
@@ -170,7 +170,8 @@ export async function compressParallel<A extends FloatArray>(input: Tensor<A>, o
     energy.spanEnergy += reply.spanEnergy;
     energy.keptEnergy += reply.keptEnergy;
   }
-  return finishCompress(job, out, rawEnergy, energy);
+  const result = finishCompress(job, out, rawEnergy, energy);
+  return energiesOutOfRange(job, result) ? compressRescaled(job) : result;
 }
 
 /** Stops the pooled workers (they never keep the process alive; this frees their memory now). */

@@ -203,6 +203,17 @@ describe('compress errors', () => {
     }
   });
 
+  it('reports the same energy and error at extreme float64 magnitudes, where squares overflow or underflow', () => {
+    const base = ramp(300, (i) => Math.sin(i / 7) + (i % 13) / 13);
+    const reference = compress({ data: base, shape: [300] }, { axis: 0 });
+    for (const scale of [1e160, 1e300, 1e-200, 1e-300]) {
+      const { tensor, stats } = compress({ data: base.map((v) => v * scale), shape: [300] }, { axis: 0 });
+      expect(stats.energyKept).toBeCloseTo(reference.stats.energyKept, 12);
+      expect(stats.reconstructionError).toBeCloseTo(reference.stats.reconstructionError, 12);
+      expect(maxAbsDiff(tensor.data.map((v) => v / scale), reference.tensor.data)).toBeLessThan(1e-12);
+    }
+  });
+
   it('refuses float32 results that overflow the float32 range instead of returning Infinity', () => {
     const data = Float32Array.from({ length: 64 }, (_, i) => (i < 32 ? 0 : 3.4e38));
     expect(codeOf(() => compress({ data, shape: [64] }, { axis: 0, sinkTokens: 0 }))).toBe('NUMERIC_OVERFLOW');
