@@ -108,9 +108,10 @@ export class PairedDct {
 }
 
 /**
- * A reusable orthonormal DCT plan for one length N >= 1 (any N: powers of two
- * use fft.js directly, other lengths Bluestein's algorithm on fft.js; both are
- * O(N log N)). The plan owns its scratch, so transforms allocate nothing.
+ * A reusable orthonormal DCT plan for one length N >= 1, in O(N log N): powers
+ * of two use fft.js, lengths with only small prime factors a mixed-radix FFT,
+ * the rest Bluestein's algorithm on fft.js (see createComplexFft). The plan
+ * owns its scratch, so transforms allocate nothing.
  *
  * Matches `scipy.fft.dct(x, type=2, norm="ortho")` and
  * `scipy.fft.idct(y, type=2, norm="ortho")` (a DCT-III) to about 1e-13 in float64.
