@@ -67,8 +67,31 @@ function run(entry: PooledWorker, task: Omit<WorkerTask, 'id'>): Promise<WorkerR
   });
 }
 
-function sharedCopy<A extends FloatArray>(data: A): A {
-  const shared = allocateLike(data, data.length, new SharedArrayBuffer(data.byteLength));
+/**
+ * Shared staging memory for the workers' input, kept between calls: a fresh
+ * SharedArrayBuffer of tens of MiB per call costs page faults and zeroing
+ * every time. A call that starts while another still uses it gets its own.
+ */
+let staging: SharedArrayBuffer | undefined;
+let stagingBusy = false;
+
+function sharedCopy<A extends FloatArray>(data: A, release: (() => void)[]): A {
+  let buffer: SharedArrayBuffer;
+  if (!stagingBusy && staging !== undefined && staging.byteLength >= data.byteLength) {
+    buffer = staging;
+  } else if (!stagingBusy) {
+    staging = new SharedArrayBuffer(data.byteLength);
+    buffer = staging;
+  } else {
+    buffer = new SharedArrayBuffer(data.byteLength);
+  }
+  if (buffer === staging) {
+    stagingBusy = true;
+    release.push(() => {
+      stagingBusy = false;
+    });
+  }
+  const shared = allocateLike(data, data.length, buffer);
   shared.set(data);
   return shared;
 }
@@ -78,8 +101,10 @@ function sharedCopy<A extends FloatArray>(data: A): A {
  * takes a share too), for large tensors on machines with more than one core.
  * Same result, bit for bit, and the same errors. The workers' part of the
  * input is copied into shared memory (unless its buffer already is a
- * SharedArrayBuffer); the output is backed by one. Workers are started on first use, kept for later calls,
- * and never keep the process alive.
+ * SharedArrayBuffer); the output is backed by one. Workers are started on
+ * first use and kept for later calls, with a staging buffer the size of their
+ * share of the input; they never keep the process alive, and
+ * {@link closeWorkers} frees both.
  */
 export async function compressParallel<A extends FloatArray>(input: Tensor<A>, options: CompressOptions = {}, parallel: ParallelOptions = {}): Promise<CompressResult<A>> {
   const threads = parallel.threads ?? availableParallelism();
@@ -106,21 +131,24 @@ export async function compressParallel<A extends FloatArray>(input: Tensor<A>, o
   // on an even channel or its pairs, and so its rounding, differ from compress's.
   const outerUnit = inner % 2 === 0 ? 1 : 2;
   const byOuter = Math.floor(outer / outerUnit) >= shares;
-  const whole = byOuter || src.buffer instanceof SharedArrayBuffer ? undefined : sharedCopy(src);
+  const release: (() => void)[] = [];
+  const whole = byOuter || src.buffer instanceof SharedArrayBuffer ? undefined : sharedCopy(src, release);
   const unit = byOuter ? outerUnit : 2;
   const units = byOuter ? Math.floor(outer / outerUnit) : Math.floor(span.channels / 2);
   const bounds = Array.from({ length: shares + 1 }, (_, i) => unit * Math.round((i * units) / shares));
   bounds[shares] = byOuter ? outer : span.channels;
+  // In byOuter mode the workers' slices are one contiguous block after this thread's: copy it once.
+  const firstWorkerOuter = bounds[1] as number;
+  const block = !byOuter || src.buffer instanceof SharedArrayBuffer ? undefined : sharedCopy(src.subarray(firstWorkerOuter * tokens * inner), release);
   const tasks: Omit<WorkerTask, 'id'>[] = [];
   for (let i = 1; i < shares; i++) {
     const from = bounds[i] as number;
     const to = bounds[i + 1] as number;
     if (byOuter) {
-      const slice = src.buffer instanceof SharedArrayBuffer ? undefined : sharedCopy(src.subarray(from * tokens * inner, to * tokens * inner));
       tasks.push({
         dtype,
-        src: (slice ?? src).buffer as SharedArrayBuffer,
-        srcOffset: slice === undefined ? src.byteOffset / src.BYTES_PER_ELEMENT + from * tokens * inner : 0,
+        src: (block ?? src).buffer as SharedArrayBuffer,
+        srcOffset: block === undefined ? src.byteOffset / src.BYTES_PER_ELEMENT + from * tokens * inner : (from - firstWorkerOuter) * tokens * inner,
         srcLength: (to - from) * tokens * inner,
         out: out.buffer as SharedArrayBuffer,
         outOffset: from * span.tokensOut * inner,
@@ -159,6 +187,7 @@ export async function compressParallel<A extends FloatArray>(input: Tensor<A>, o
     localError = error;
   }
   const settled = await Promise.all(replies);
+  for (const done of release) done();
   if (localError !== undefined) throw localError;
   const energy = { ...(local as SpanEnergy) };
   for (const reply of settled) {
@@ -174,8 +203,9 @@ export async function compressParallel<A extends FloatArray>(input: Tensor<A>, o
   return energiesOutOfRange(job, result) ? compressRescaled(job) : result;
 }
 
-/** Stops the pooled workers (they never keep the process alive; this frees their memory now). */
+/** Stops the pooled workers and drops the staging memory (workers never keep the process alive; this frees their memory now). */
 export async function closeWorkers(): Promise<void> {
+  if (!stagingBusy) staging = undefined;
   const workers = pool.splice(0, pool.length);
   await Promise.all(workers.map((w) => w.worker.terminate()));
 }

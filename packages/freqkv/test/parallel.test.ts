@@ -32,6 +32,14 @@ describe('compressParallel', () => {
     }
   });
 
+  it('gives each of several overlapping calls its own correct result', async () => {
+    const a = tensor([4, 1100, 64], 11);
+    const b = tensor([4, 1100, 64], 13);
+    const [pa, pb] = await Promise.all([compressParallel(a, {}, { threads: 2 }), compressParallel(b, {}, { threads: 2 })]);
+    expect(Array.from(pa.tensor.data)).toEqual(Array.from(compress(a).tensor.data));
+    expect(Array.from(pb.tensor.data)).toEqual(Array.from(compress(b).tensor.data));
+  });
+
   it('reports NaN found by a worker as the same TensorError compress throws', async () => {
     const input = tensor([4, 1100, 64], 5);
     input.data[3 * 1100 * 64 + 100 * 64 + 7] = Number.NaN; // in the last outer slice: a worker's share
