@@ -318,13 +318,7 @@ export function compressChannels(src: FloatArray, shape: readonly number[], job:
     }
     spanEnergy += energy;
 
-    forward.forward(packedIn, ya, yb, keep);
-    let kept = 0;
-    for (let k = 0; k < keep; k++) {
-      const a = ya[k] as number;
-      const b = yb[k] as number;
-      kept += a * a + b * b;
-    }
+    const kept = forward.forward(packedIn, ya, yb, keep);
     keptEnergy += kept;
     inverse.inverse(ya, yb, gain, packedOut);
 

@@ -55,17 +55,21 @@ export class PairedDct {
     }
   }
 
-  /** DCT-II of the two packed channels; writes the first `count` coefficients (count <= N). */
-  forward(packed: Float64Array, ya: Float64Array, yb: Float64Array, count: number): void {
+  /**
+   * DCT-II of the two packed channels; writes the first `count` coefficients
+   * (count <= N) and returns their energy (sum of squares over both channels).
+   */
+  forward(packed: Float64Array, ya: Float64Array, yb: Float64Array, count: number): number {
     const n = this.n;
     const z = this.#spectrum;
     const c = this.#fwdCos;
     const s = this.#fwdSin;
     this.#fft.forward(z, packed);
-    const zr0 = z[0] as number;
-    const zi0 = z[1] as number;
-    ya[0] = (c[0] as number) * 2 * zr0;
-    yb[0] = (c[0] as number) * 2 * zi0;
+    const a0 = (c[0] as number) * 2 * (z[0] as number);
+    const b0 = (c[0] as number) * 2 * (z[1] as number);
+    ya[0] = a0;
+    yb[0] = b0;
+    let energy = a0 * a0 + b0 * b0;
     for (let k = 1; k < count; k++) {
       const zr = z[2 * k] as number;
       const zi = z[2 * k + 1] as number;
@@ -74,9 +78,13 @@ export class PairedDct {
       const wi = z[j + 1] as number;
       const ck = c[k] as number;
       const sk = s[k] as number;
-      ya[k] = ck * (zr + wr) + sk * (zi - wi);
-      yb[k] = ck * (zi + wi) + sk * (wr - zr);
+      const a = ck * (zr + wr) + sk * (zi - wi);
+      const b = ck * (zi + wi) + sk * (wr - zr);
+      ya[k] = a;
+      yb[k] = b;
+      energy += a * a + b * b;
     }
+    return energy;
   }
 
   /** DCT-III (the inverse) of N coefficients per channel, each multiplied by `gain`, into `packed`. */
