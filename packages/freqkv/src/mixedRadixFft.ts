@@ -223,7 +223,6 @@ export class MixedRadixFft implements ComplexFft {
 
   /** Radix p (odd): y_k = x_0 + sum_q [a_q cos(2 pi q k / p) - i b_q sin(2 pi q k / p)], a_q = x_q + x_{p-q}, b_q = x_q - x_{p-q}. */
   #radixOdd(out: Float64Array, at: number, stride: number, m: number, p: number): void {
-    const tw = this.#twiddle;
     const h = (p - 1) / 2;
     const cos = this.#cos.get(p) as Float64Array;
     const sin = this.#sin.get(p) as Float64Array;
@@ -231,16 +230,8 @@ export class MixedRadixFft implements ComplexFft {
     const pairs = this.#pairs;
     for (let u = 0; u < m; u++) {
       const base = 2 * (at + u);
-      const step = 2 * u * stride; // q * u * stride < N = stride * p * m: no reduction needed
-      for (let q = 0, t = 0; q < p; q++, t += step) {
-        const i = base + 2 * q * m;
-        const vr = out[i] as number;
-        const vi = out[i + 1] as number;
-        const wr = tw[t] as number;
-        const wi = tw[t + 1] as number;
-        x[2 * q] = vr * wr - vi * wi;
-        x[2 * q + 1] = vr * wi + vi * wr;
-      }
+      // q * u * stride < N = stride * p * m, so twiddle indices need no reduction
+      this.#twiddleInputs(out, base, m, p, 2 * u * stride);
       const x0r = x[0] as number;
       const x0i = x[1] as number;
       let y0r = x0r;
@@ -257,7 +248,41 @@ export class MixedRadixFft implements ComplexFft {
       }
       out[base] = y0r;
       out[base + 1] = y0i;
-      for (let k = 1; k <= h; k++) {
+      // Two outputs (k, k + 1) per pass share every load of the pair sums.
+      let k = 1;
+      for (; k + 1 <= h; k += 2) {
+        let cr0 = x0r;
+        let ci0 = x0i;
+        let sr0 = 0;
+        let si0 = 0;
+        let cr1 = x0r;
+        let ci1 = x0i;
+        let sr1 = 0;
+        let si1 = 0;
+        const row0 = k * h;
+        const row1 = row0 + h;
+        for (let q = 1; q <= h; q++) {
+          const ar = pairs[4 * q] as number;
+          const ai = pairs[4 * q + 1] as number;
+          const br = pairs[4 * q + 2] as number;
+          const bi = pairs[4 * q + 3] as number;
+          const c0 = cos[row0 + q] as number;
+          const s0 = sin[row0 + q] as number;
+          const c1 = cos[row1 + q] as number;
+          const s1 = sin[row1 + q] as number;
+          cr0 += ar * c0;
+          ci0 += ai * c0;
+          sr0 += br * s0;
+          si0 += bi * s0;
+          cr1 += ar * c1;
+          ci1 += ai * c1;
+          sr1 += br * s1;
+          si1 += bi * s1;
+        }
+        this.#writePair(out, base, m, p, k, cr0, ci0, sr0, si0);
+        this.#writePair(out, base, m, p, k + 1, cr1, ci1, sr1, si1);
+      }
+      if (k === h) {
         let cr = x0r;
         let ci = x0i;
         let sr = 0;
@@ -265,19 +290,39 @@ export class MixedRadixFft implements ComplexFft {
         const row = k * h;
         for (let q = 1; q <= h; q++) {
           const c = cos[row + q] as number;
-          const s = sin[row + q] as number;
+          const sn = sin[row + q] as number;
           cr += (pairs[4 * q] as number) * c;
           ci += (pairs[4 * q + 1] as number) * c;
-          sr += (pairs[4 * q + 2] as number) * s;
-          si += (pairs[4 * q + 3] as number) * s;
+          sr += (pairs[4 * q + 2] as number) * sn;
+          si += (pairs[4 * q + 3] as number) * sn;
         }
-        const ik = base + 2 * k * m;
-        const ipk = base + 2 * (p - k) * m;
-        out[ik] = cr + si;
-        out[ik + 1] = ci - sr;
-        out[ipk] = cr - si;
-        out[ipk + 1] = ci + sr;
+        this.#writePair(out, base, m, p, k, cr, ci, sr, si);
       }
+    }
+  }
+
+  /** y_k = (cr + si, ci - sr) and y_{p-k} = (cr - si, ci + sr). */
+  #writePair(out: Float64Array, base: number, m: number, p: number, k: number, cr: number, ci: number, sr: number, si: number): void {
+    const ik = base + 2 * k * m;
+    const ipk = base + 2 * (p - k) * m;
+    out[ik] = cr + si;
+    out[ik + 1] = ci - sr;
+    out[ipk] = cr - si;
+    out[ipk + 1] = ci + sr;
+  }
+
+  /** x_q = out[base + q m] * W^(q u stride) for q < p, where `step` = 2 u stride. */
+  #twiddleInputs(out: Float64Array, base: number, m: number, p: number, step: number): void {
+    const tw = this.#twiddle;
+    const x = this.#x;
+    for (let q = 0, t = 0; q < p; q++, t += step) {
+      const i = base + 2 * q * m;
+      const vr = out[i] as number;
+      const vi = out[i + 1] as number;
+      const wr = tw[t] as number;
+      const wi = tw[t + 1] as number;
+      x[2 * q] = vr * wr - vi * wi;
+      x[2 * q + 1] = vr * wi + vi * wr;
     }
   }
 }
