@@ -26,7 +26,6 @@ export class PairedDct {
   /** cos(pi k / 2N) / s_k and sin(pi k / 2N) / s_k (inverse twiddles with the orthonormal scale undone). */
   readonly #invCos: Float64Array;
   readonly #invSin: Float64Array;
-  readonly #invScale: Float64Array;
 
   constructor(n: number) {
     if (!Number.isSafeInteger(n) || n < 1) {
@@ -43,15 +42,13 @@ export class PairedDct {
     this.#fwdSin = new Float64Array(n);
     this.#invCos = new Float64Array(n);
     this.#invSin = new Float64Array(n);
-    this.#invScale = new Float64Array(n);
     for (let k = 0; k < n; k++) {
       const s = k === 0 ? Math.sqrt(1 / n) : Math.sqrt(2 / n);
       const theta = (Math.PI * k) / (2 * n);
       this.#fwdCos[k] = (s * Math.cos(theta)) / 2;
       this.#fwdSin[k] = (s * Math.sin(theta)) / 2;
-      this.#invCos[k] = Math.cos(theta);
-      this.#invSin[k] = Math.sin(theta);
-      this.#invScale[k] = 1 / s;
+      this.#invCos[k] = Math.cos(theta) / s;
+      this.#invSin[k] = Math.sin(theta) / s;
     }
   }
 
@@ -93,23 +90,20 @@ export class PairedDct {
     const w = this.#spectrum;
     const cs = this.#invCos;
     const sn = this.#invSin;
-    const inv = this.#invScale;
-    const a0 = (ya[0] as number) * (inv[0] as number) * gain;
-    const b0 = (yb[0] as number) * (inv[0] as number) * gain;
-    w[0] = a0;
-    w[1] = b0;
+    // 1 / s_k is sqrt(n) for k = 0 and sqrt(n / 2) for every other k (already in the tables)
+    const g0 = Math.sqrt(n) * gain;
+    w[0] = (ya[0] as number) * g0;
+    w[1] = (yb[0] as number) * g0;
     for (let k = 1; k < n; k++) {
       const m = n - k;
-      const gk = (inv[k] as number) * gain;
-      const gm = (inv[m] as number) * gain;
-      const ak = (ya[k] as number) * gk;
-      const am = (ya[m] as number) * gm;
-      const bk = (yb[k] as number) * gk;
-      const bm = (yb[m] as number) * gm;
+      const ak = ya[k] as number;
+      const am = ya[m] as number;
+      const bk = yb[k] as number;
+      const bm = yb[m] as number;
       const c = cs[k] as number;
       const s = sn[k] as number;
-      w[2 * k] = c * ak + s * am - s * bk + c * bm;
-      w[2 * k + 1] = s * ak - c * am + c * bk + s * bm;
+      w[2 * k] = gain * (c * (ak + bm) + s * (am - bk));
+      w[2 * k + 1] = gain * (s * (ak + bm) - c * (am - bk));
     }
     this.#fft.inverse(packed, w);
   }
