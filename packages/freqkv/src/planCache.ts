@@ -1,4 +1,4 @@
-import { PairedDct } from './dctPlan.js';
+import { PairedDct } from './pairedDct.js';
 
 const MAX_PLANS = 32;
 const plans = new Map<number, PairedDct>();
