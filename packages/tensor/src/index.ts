@@ -20,3 +20,4 @@ export { createRandom, fillNormal } from './random.js';
 export type { Random } from './random.js';
 export { syntheticSequence } from './synthetic.js';
 export type { SyntheticOptions } from './synthetic.js';
+export { parseNpy, serializeNpy } from './npy.js';

@@ -8,6 +8,7 @@
  * - `NON_FINITE`: the data holds NaN or ±Infinity.
  * - `UNSUPPORTED_DTYPE`: the data is not a Float32Array or a Float64Array.
  * - `INVALID_ARGUMENT`: another argument is out of range (the message names it).
+ * - `INVALID_FORMAT`: bytes that should be a tensor file (.npy) are not a usable one.
  */
 export type TensorErrorCode =
   | 'EMPTY_TENSOR'
@@ -16,7 +17,8 @@ export type TensorErrorCode =
   | 'INVALID_AXIS'
   | 'NON_FINITE'
   | 'UNSUPPORTED_DTYPE'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_FORMAT';
 
 /** A tensor that cannot be used as given. `message` says what was wrong and what was expected. */
 export class TensorError extends Error {
