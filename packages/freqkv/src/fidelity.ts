@@ -6,8 +6,9 @@ import { parseOptions } from './options.js';
 
 /**
  * Keys and values of one or more attention heads, shape `[...heads, tokens, headDim]`
- * (the token axis is the second to last), with optional per-token counts
- * (how many original tokens each stands for; shared by all heads).
+ * (the token axis is the second to last), with optional counts: how many
+ * original tokens each stands for, one per token (shared by all heads) or one
+ * per token of each head (heads x tokens, as LoCoCo's fusion gives).
  */
 export interface AttentionCache {
   keys: Tensor;
@@ -69,8 +70,8 @@ export function attentionError(reference: AttentionCache, approx: AttentionCache
   const { heads, dim } = ref;
   const { data: queries, perHead, count: queriesPerHead } = resolveQueries(opts.queries, opts.seed, heads, dim, opts.probes);
   const bias = opts.countBias;
-  const refBias = logCounts(reference.counts, ref.tokens, bias);
-  const apxBias = logCounts(approx.counts, apx.tokens, bias);
+  const refBias = logCounts(reference.counts, ref.tokens, heads, bias);
+  const apxBias = logCounts(approx.counts, apx.tokens, heads, bias);
   const scale = 1 / Math.sqrt(dim);
 
   const errors = new Float64Array(heads * queriesPerHead);
@@ -81,8 +82,8 @@ export function attentionError(reference: AttentionCache, approx: AttentionCache
   for (let h = 0; h < heads; h++) {
     for (let q = 0; q < queriesPerHead; q++) {
       const qOffset = ((perHead ? h * queriesPerHead : 0) + q) * dim;
-      attend(queries, qOffset, reference, h, ref.tokens, dim, scale, refBias, refLogits, exact);
-      attend(queries, qOffset, approx, h, apx.tokens, dim, scale, apxBias, apxLogits, estimate);
+      attend(queries, qOffset, reference, h, ref.tokens, dim, scale, refBias?.(h), refLogits, exact);
+      attend(queries, qOffset, approx, h, apx.tokens, dim, scale, apxBias?.(h), apxLogits, estimate);
       let diff = 0;
       let norm = 0;
       for (let i = 0; i < dim; i++) {
@@ -172,18 +173,19 @@ function checkCache(cache: AttentionCache, what: string) {
   return { tokens, dim, heads: shapeSize(keys.shape.slice(0, rank - 2)) };
 }
 
-function logCounts(counts: ArrayLike<number> | undefined, tokens: number, enabled: boolean): Float64Array | undefined {
+/** log(count) per token, shared by all heads (length tokens) or per head (length heads * tokens). */
+function logCounts(counts: ArrayLike<number> | undefined, tokens: number, heads: number, enabled: boolean): ((head: number) => Float64Array) | undefined {
   if (!enabled || counts === undefined) return undefined;
-  if (counts.length !== tokens) {
-    throw new FreqKvError('SHAPE_MISMATCH', `counts has ${counts.length} entries for ${tokens} tokens`);
+  if (counts.length !== tokens && counts.length !== heads * tokens) {
+    throw new FreqKvError('SHAPE_MISMATCH', `counts has ${counts.length} entries; expected ${tokens} (one per token) or ${heads * tokens} (one per token of each of ${heads} heads)`);
   }
-  const out = new Float64Array(tokens);
-  for (let t = 0; t < tokens; t++) {
+  const out = new Float64Array(counts.length);
+  for (let t = 0; t < counts.length; t++) {
     const c = counts[t] as number;
     if (!(c > 0) || c === Number.POSITIVE_INFINITY) throw new FreqKvError('INVALID_OPTIONS', `counts[${t}] must be a positive finite number; got ${String(c)}`);
     out[t] = Math.log(c);
   }
-  return out;
+  return counts.length === tokens ? () => out : (h) => out.subarray(h * tokens, (h + 1) * tokens);
 }
 
 function resolveQueries(given: Tensor | undefined, seed: number, heads: number, dim: number, probes: number) {

@@ -1,3 +1,4 @@
+import { describeIssues } from '@globalmcp/tensor';
 import { z } from 'zod';
 import { FreqKvError } from './freqKvError.js';
 
@@ -56,18 +57,5 @@ export type ResolvedCompressOptions = z.output<typeof CompressOptionsSchema>;
 export function parseOptions<S extends z.ZodType>(schema: S, options: unknown, what: string): z.output<S> {
   const result = schema.safeParse(options ?? {}, { reportInput: true });
   if (result.success) return result.data;
-  const details = result.error.issues.map((issue) => {
-    const field = issue.path.length > 0 ? issue.path.join('.') : what;
-    const got = 'input' in issue && issue.code !== 'unrecognized_keys' ? `; got ${describe(issue.input)}` : '';
-    const message = issue.code === 'unrecognized_keys' ? `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-    return `${field}: ${message}${got}`;
-  });
-  throw new FreqKvError('INVALID_OPTIONS', `invalid ${what}: ${details.join('; ')}`, { cause: result.error });
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  return typeof value;
+  throw new FreqKvError('INVALID_OPTIONS', `invalid ${what}: ${describeIssues(result.error.issues, what)}`, { cause: result.error });
 }

@@ -78,6 +78,19 @@ describe('attentionError, one shot: 4 sinks + 4092 tokens -> 2046 slots (numeric
     expect(() => attentionError(small, {} as never)).toThrow('approx must be { keys, values, counts? }');
   });
 
+  it('accepts counts per head (heads x tokens) as well as shared counts', () => {
+    const small = smoothCache(2, 16, 5);
+    const pattern = Array.from({ length: 16 }, (_, t) => 1 + (t % 3));
+    const shared = attentionError(small, { ...small, counts: pattern });
+    const perHead = attentionError(small, { ...small, counts: [...pattern, ...pattern] });
+    expect(shared.max).toBeGreaterThan(0);
+    expect(Array.from(perHead.errors)).toEqual(Array.from(shared.errors));
+    const mixed = attentionError(small, { ...small, counts: [...new Array(16).fill(1), ...pattern] });
+    expect(Math.max(...mixed.errors.subarray(0, 64))).toBe(0); // head 0: all counts 1, no bias at all
+    expect(Array.from(mixed.errors.subarray(64))).toEqual(Array.from(shared.errors.subarray(64)));
+    expect(() => attentionError(small, { ...small, counts: new Array(20).fill(1) })).toThrow('counts has 20 entries; expected 16 (one per token) or 32');
+  });
+
   it('is zero for a cache compared with itself and uses given queries', () => {
     const queries = { data: new Float64Array(3 * D).fill(0.1), shape: [3, D] };
     const self = attentionError(cache, cache, { queries });
