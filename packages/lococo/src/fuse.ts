@@ -1,0 +1,242 @@
+import { asTensor, assertFinite, bytesPerElement, dtypeOf, formatShape, shapeSize, tokenLayout, withTokens } from '@globalmcp/tensor';
+import type { FloatArray, Tensor } from '@globalmcp/tensor';
+import { attentionScores, fuseGroup } from './fuseCore.js';
+import type { GroupPlan } from './fuseCore.js';
+import { defaultKernels } from './kernels.js';
+import type { LococoKernels } from './kernels.js';
+import { LococoError } from './lococoError.js';
+import { FuseOptionsSchema, parseOptions } from './options.js';
+import type { FuseOptions, ResolvedFuseOptions } from './options.js';
+
+export interface FuseStats {
+  tokensIn: number;
+  tokensOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Independent sequences (heads, layers ...) fused. */
+  groups: number;
+  sinkTokens: number;
+  heavyHitters: number;
+  fusedSlots: number;
+  ms: number;
+}
+
+export interface FuseResult<A extends FloatArray = FloatArray> {
+  /** Same dtype and shape as the input, with `slots` tokens. */
+  tensor: Tensor<A>;
+  /**
+   * Original tokens per output slot, [groups x slots] row-major: heavy hitters
+   * differ between sequences, so each has its own. Each sequence's total is conserved.
+   */
+  counts: Float64Array;
+  stats: FuseStats;
+}
+
+/** How a tensor maps onto sequences of feature vectors. */
+interface Layout {
+  groups: number;
+  tokens: number;
+  features: number;
+  keyFeatures: number;
+  gather(g: number, x: Float64Array): void;
+  scatter(g: number, y: Float64Array, out: FloatArray): void;
+  outShape: number[];
+}
+
+/**
+ * LoCoCo fusion of a token sequence: `[...sequences, tokens, ...features]`
+ * (token axis as in `@globalmcp/freqkv`: default the second to last) into
+ * exactly `slots` tokens per sequence, whatever the input length: `sinkTokens`
+ * kept raw, a share of the rest (`heavyHitters`) kept verbatim by importance,
+ * and the others fused into convex mixtures of the remaining tokens (see
+ * {@link LococoKernels}). The features are used as both keys and values.
+ */
+export function fuse<A extends FloatArray>(input: Tensor<A>, options: FuseOptions): FuseResult<A> {
+  const started = performance.now();
+  const opts = parseOptions(FuseOptionsSchema, options, 'fuse options');
+  const tensor = asTensor(input);
+  const { axis, outer, tokens, inner } = tokenLayout(tensor.shape, opts.axis);
+  const data = tensor.data;
+  const slots = opts.slots;
+  const layout: Layout = {
+    groups: outer,
+    tokens,
+    features: inner,
+    keyFeatures: inner,
+    gather: (g, x) => {
+      const from = g * tokens * inner;
+      for (let i = 0; i < tokens * inner; i++) x[i] = data[from + i] as number;
+    },
+    scatter: (g, y, out) => out.set(y, g * slots * inner),
+    outShape: withTokens(tensor.shape, axis, slots),
+  };
+  return run(tensor, layout, opts, started);
+}
+
+/**
+ * LoCoCo fusion of a KV cache `[...layers, 2 (K, V), heads, tokens, headDim]`:
+ * each head's keys and values are fused together (the convolution reads the
+ * concatenated [K; V] channels, and K and V slots share their mixing weights),
+ * and importance comes from the keys.
+ */
+export function fuseKv<A extends FloatArray>(kv: Tensor<A>, options: FuseOptions): FuseResult<A> {
+  const started = performance.now();
+  const opts = parseOptions(FuseOptionsSchema, options, 'fuseKv options');
+  const tensor = asTensor(kv, 'kv cache');
+  const rank = tensor.shape.length;
+  if (rank < 4 || tensor.shape[rank - 4] !== 2) {
+    throw new LococoError('SHAPE_MISMATCH', `a KV cache must have shape [...layers, 2, heads, tokens, headDim]; got ${formatShape(tensor.shape)}`);
+  }
+  if (opts.axis !== undefined) throw new LococoError('INVALID_OPTIONS', 'invalid fuseKv options: axis: a KV cache has its tokens on axis -2; leave axis out');
+  const heads = tensor.shape[rank - 3] as number;
+  const tokens = tensor.shape[rank - 2] as number;
+  const dim = tensor.shape[rank - 1] as number;
+  const layers = shapeSize(tensor.shape.slice(0, rank - 4));
+  const data = tensor.data;
+  const slots = opts.slots;
+  const block = (l: number, kOrV: number, h: number, t: number) => ((l * 2 + kOrV) * heads + h) * t * dim;
+  const layout: Layout = {
+    groups: layers * heads,
+    tokens,
+    features: 2 * dim,
+    keyFeatures: dim,
+    gather: (g, x) => {
+      const l = Math.floor(g / heads);
+      const h = g - l * heads;
+      const kBase = block(l, 0, h, tokens);
+      const vBase = block(l, 1, h, tokens);
+      for (let t = 0; t < tokens; t++) {
+        for (let c = 0; c < dim; c++) {
+          x[t * 2 * dim + c] = data[kBase + t * dim + c] as number;
+          x[t * 2 * dim + dim + c] = data[vBase + t * dim + c] as number;
+        }
+      }
+    },
+    scatter: (g, y, out) => {
+      const l = Math.floor(g / heads);
+      const h = g - l * heads;
+      const kBase = block(l, 0, h, slots);
+      const vBase = block(l, 1, h, slots);
+      for (let s = 0; s < slots; s++) {
+        for (let c = 0; c < dim; c++) {
+          out[kBase + s * dim + c] = y[s * 2 * dim + c] as number;
+          out[vBase + s * dim + c] = y[s * 2 * dim + dim + c] as number;
+        }
+      }
+    },
+    outShape: withTokens(tensor.shape, rank - 2, slots),
+  };
+  return run(tensor, layout, opts, started);
+}
+
+/** Fusion sizes for a call: how many slots are sinks, heavy hitters and fused. */
+export function slotPlan(slots: number, sinkTokens: number, heavyHitters: number, tokens: number): { sinks: number; heavy: number; fused: number } {
+  if (tokens <= slots) {
+    throw new LococoError('TOO_FEW_TOKENS', `slots (${slots}) must be less than the number of tokens (${tokens}): there is nothing to fuse`);
+  }
+  if (sinkTokens >= slots) {
+    throw new LococoError('INVALID_OPTIONS', `invalid fuse options: sinkTokens (${sinkTokens}) must be less than slots (${slots}), leaving room for the rest`);
+  }
+  const heavy = Math.round(heavyHitters * (slots - sinkTokens));
+  return { sinks: sinkTokens, heavy, fused: slots - sinkTokens - heavy };
+}
+
+function run<A extends FloatArray>(tensor: Tensor<A>, layout: Layout, opts: ResolvedFuseOptions, started: number): FuseResult<A> {
+  assertFinite(tensor);
+  const { groups, tokens, features, keyFeatures } = layout;
+  const { sinks, heavy, fused } = slotPlan(opts.slots, opts.sinkTokens, opts.heavyHitters, tokens);
+  const kernels = resolveKernels(opts.kernels, fused, features, opts.kernelSize);
+  const plan: GroupPlan = { slots: opts.slots, sinks, heavy, fused, kernels, convIsZero: kernels.weights.every((w) => w === 0) };
+  const counts = perGroup(opts.counts, groups, tokens, 'counts', true);
+  const scores = perGroup(opts.scores, groups, tokens, 'scores', false);
+  const queries = resolveQueries(opts.queries, groups, keyFeatures);
+
+  const out = (tensor.data instanceof Float64Array ? new Float64Array(groups * opts.slots * features) : new Float32Array(groups * opts.slots * features)) as A;
+  const outCounts = new Float64Array(groups * opts.slots);
+  const x = new Float64Array(tokens * features);
+  for (let g = 0; g < groups; g++) {
+    layout.gather(g, x);
+    const groupCounts = counts === undefined ? new Float64Array(tokens).fill(1) : counts(g);
+    let groupScores: Float64Array;
+    if (scores !== undefined) {
+      groupScores = scores(g);
+    } else if (queries !== undefined) {
+      groupScores = attentionScores(x, tokens, features, keyFeatures, groupCounts, queries.data(g), queries.count);
+    } else {
+      const window = Math.min(opts.observationWindow, tokens);
+      const q = new Float64Array(window * keyFeatures);
+      for (let w = 0; w < window; w++) {
+        const row = (tokens - window + w) * features;
+        for (let c = 0; c < keyFeatures; c++) q[w * keyFeatures + c] = x[row + c] as number;
+      }
+      groupScores = attentionScores(x, tokens, features, keyFeatures, groupCounts, q, window);
+    }
+    const result = fuseGroup({ x, tokens, features, keyFeatures, counts: groupCounts, scores: groupScores }, plan);
+    layout.scatter(g, result.y, out);
+    outCounts.set(result.counts, g * opts.slots);
+  }
+  const bytes = bytesPerElement(dtypeOf(tensor.data));
+  return {
+    tensor: { data: out, shape: Object.freeze(layout.outShape) },
+    counts: outCounts,
+    stats: {
+      tokensIn: tokens,
+      tokensOut: opts.slots,
+      bytesIn: tensor.data.length * bytes,
+      bytesOut: out.length * bytes,
+      groups,
+      sinkTokens: sinks,
+      heavyHitters: heavy,
+      fusedSlots: fused,
+      ms: performance.now() - started,
+    },
+  };
+}
+
+function resolveKernels(given: LococoKernels | undefined, fused: number, features: number, size: number): LococoKernels {
+  if (given === undefined || fused === 0) return defaultKernels(Math.max(fused, 1), features, size);
+  if (given.fused !== fused || given.features !== features) {
+    throw new LococoError(
+      'SHAPE_MISMATCH',
+      `kernels were made for ${given.fused} fused slots x ${given.features} features; this call needs ${fused} x ${features} (create them with defaultKernels(${fused}, ${features}) or fit them for this shape)`,
+    );
+  }
+  if (given.weights.length !== given.fused * given.features * given.size || given.bias.length !== given.fused) {
+    throw new LococoError('INVALID_KERNELS', 'kernels: weights must hold fused * features * size values and bias fused values');
+  }
+  for (const v of [...given.weights, ...given.bias, given.blend, given.priorWidth]) {
+    if (!Number.isFinite(v)) throw new LococoError('INVALID_KERNELS', 'kernels hold a non-finite value');
+  }
+  return given;
+}
+
+/** A per-token option given once for all sequences (length T) or per sequence (length groups * T). */
+function perGroup(values: ArrayLike<number> | undefined, groups: number, tokens: number, name: string, positive: boolean): ((g: number) => Float64Array) | undefined {
+  if (values === undefined) return undefined;
+  if (values.length !== tokens && values.length !== groups * tokens) {
+    throw new LococoError('SHAPE_MISMATCH', `${name} has ${values.length} entries; expected ${tokens} (one per token) or ${groups * tokens} (one per token of each of ${groups} sequences)`);
+  }
+  const all = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isFinite(v) || (positive && !(v > 0))) {
+      throw new LococoError('INVALID_OPTIONS', `${name}[${i}] must be a ${positive ? 'positive ' : ''}finite number; got ${String(v)}`);
+    }
+    all[i] = v;
+  }
+  return values.length === tokens ? () => all : (g) => all.subarray(g * tokens, (g + 1) * tokens);
+}
+
+function resolveQueries(given: Tensor | undefined, groups: number, keyFeatures: number): { data: (g: number) => Float64Array; count: number } | undefined {
+  if (given === undefined) return undefined;
+  const q = asTensor(given, 'queries');
+  assertFinite(q, 'queries');
+  const rank = q.shape.length;
+  const leading = shapeSize(q.shape.slice(0, -2));
+  if (rank < 2 || q.shape[rank - 1] !== keyFeatures || (rank > 2 && leading !== groups)) {
+    throw new LococoError('SHAPE_MISMATCH', `queries must have shape [queries, ${keyFeatures}] or [...sequences, queries, ${keyFeatures}] with ${groups} sequences; got ${formatShape(q.shape)}`);
+  }
+  const count = q.shape[rank - 2] as number;
+  const all = Float64Array.from(q.data);
+  return { count, data: rank === 2 ? () => all : (g) => all.subarray(g * count * keyFeatures, (g + 1) * count * keyFeatures) };
+}

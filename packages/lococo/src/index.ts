@@ -1,0 +1,17 @@
+// Everything exported here is the public API of @globalmcp/lococo.
+export { LococoError } from './lococoError.js';
+export type { LococoErrorCode } from './lococoError.js';
+export { fuse, fuseKv, slotPlan } from './fuse.js';
+export type { FuseResult, FuseStats } from './fuse.js';
+export { DEFAULT_HEAVY_HITTERS, DEFAULT_OBSERVATION_WINDOW, DEFAULT_SINK_TOKENS, FuseOptionsSchema } from './options.js';
+export type { FuseOptions } from './options.js';
+export {
+  DEFAULT_BLEND,
+  DEFAULT_KERNEL_SIZE,
+  DEFAULT_PRIOR_WIDTH,
+  KernelsJsonSchema,
+  defaultKernels,
+  kernelsFromJson,
+  kernelsToJson,
+} from './kernels.js';
+export type { KernelsJson, LococoKernels } from './kernels.js';
