@@ -15,3 +15,5 @@ export {
   kernelsToJson,
 } from './kernels.js';
 export type { KernelsJson, LococoKernels } from './kernels.js';
+export { LococoCache, LococoCacheOptionsSchema } from './lococoCache.js';
+export type { LococoCacheOptions } from './lococoCache.js';
