@@ -33,11 +33,13 @@ export interface FuseResult<A extends FloatArray = FloatArray> {
 }
 
 /** How a tensor maps onto sequences of feature vectors. */
-interface Layout {
+export interface Layout {
   groups: number;
   tokens: number;
   features: number;
+  /** Keys are features [0, keyFeatures); values start at valueOffset (0 when keys and values are the same features). */
   keyFeatures: number;
+  valueOffset: number;
   gather(g: number, x: Float64Array): void;
   scatter(g: number, y: Float64Array, out: FloatArray): void;
   outShape: number[];
@@ -55,22 +57,27 @@ export function fuse<A extends FloatArray>(input: Tensor<A>, options: FuseOption
   const started = performance.now();
   const opts = parseOptions(FuseOptionsSchema, options, 'fuse options');
   const tensor = asTensor(input);
-  const { axis, outer, tokens, inner } = tokenLayout(tensor.shape, opts.axis);
+  return run(tensor, sequenceLayout(tensor, opts.axis, opts.slots), opts, started);
+}
+
+/** `[...sequences, tokens, ...features]` around the token axis: each sequence is one contiguous block. */
+export function sequenceLayout(tensor: Tensor, axis: number | undefined, slots: number): Layout {
+  const layout = tokenLayout(tensor.shape, axis);
+  const { outer, tokens, inner } = layout;
   const data = tensor.data;
-  const slots = opts.slots;
-  const layout: Layout = {
+  return {
     groups: outer,
     tokens,
     features: inner,
     keyFeatures: inner,
+    valueOffset: 0,
     gather: (g, x) => {
       const from = g * tokens * inner;
       for (let i = 0; i < tokens * inner; i++) x[i] = data[from + i] as number;
     },
     scatter: (g, y, out) => out.set(y, g * slots * inner),
-    outShape: withTokens(tensor.shape, axis, slots),
+    outShape: withTokens(tensor.shape, layout.axis, slots),
   };
-  return run(tensor, layout, opts, started);
 }
 
 /**
@@ -83,23 +90,28 @@ export function fuseKv<A extends FloatArray>(kv: Tensor<A>, options: FuseOptions
   const started = performance.now();
   const opts = parseOptions(FuseOptionsSchema, options, 'fuseKv options');
   const tensor = asTensor(kv, 'kv cache');
+  if (opts.axis !== undefined) throw new LococoError('INVALID_OPTIONS', 'invalid fuseKv options: axis: a KV cache has its tokens on axis -2; leave axis out');
+  return run(tensor, kvLayout(tensor, opts.slots), opts, started);
+}
+
+/** `[...layers, 2, heads, tokens, headDim]`: one sequence per (layer, head), features [K; V]. */
+export function kvLayout(tensor: Tensor, slots: number): Layout {
   const rank = tensor.shape.length;
   if (rank < 4 || tensor.shape[rank - 4] !== 2) {
     throw new LococoError('SHAPE_MISMATCH', `a KV cache must have shape [...layers, 2, heads, tokens, headDim]; got ${formatShape(tensor.shape)}`);
   }
-  if (opts.axis !== undefined) throw new LococoError('INVALID_OPTIONS', 'invalid fuseKv options: axis: a KV cache has its tokens on axis -2; leave axis out');
   const heads = tensor.shape[rank - 3] as number;
   const tokens = tensor.shape[rank - 2] as number;
   const dim = tensor.shape[rank - 1] as number;
   const layers = shapeSize(tensor.shape.slice(0, rank - 4));
   const data = tensor.data;
-  const slots = opts.slots;
   const block = (l: number, kOrV: number, h: number, t: number) => ((l * 2 + kOrV) * heads + h) * t * dim;
-  const layout: Layout = {
+  return {
     groups: layers * heads,
     tokens,
     features: 2 * dim,
     keyFeatures: dim,
+    valueOffset: dim,
     gather: (g, x) => {
       const l = Math.floor(g / heads);
       const h = g - l * heads;
@@ -126,7 +138,6 @@ export function fuseKv<A extends FloatArray>(kv: Tensor<A>, options: FuseOptions
     },
     outShape: withTokens(tensor.shape, rank - 2, slots),
   };
-  return run(tensor, layout, opts, started);
 }
 
 /** Fusion sizes for a call: how many slots are sinks, heavy hitters and fused. */
@@ -163,13 +174,7 @@ function run<A extends FloatArray>(tensor: Tensor<A>, layout: Layout, opts: Reso
     } else if (queries !== undefined) {
       groupScores = attentionScores(x, tokens, features, keyFeatures, groupCounts, queries.data(g), queries.count);
     } else {
-      const window = Math.min(opts.observationWindow, tokens);
-      const q = new Float64Array(window * keyFeatures);
-      for (let w = 0; w < window; w++) {
-        const row = (tokens - window + w) * features;
-        for (let c = 0; c < keyFeatures; c++) q[w * keyFeatures + c] = x[row + c] as number;
-      }
-      groupScores = attentionScores(x, tokens, features, keyFeatures, groupCounts, q, window);
+      groupScores = observationScores(x, tokens, features, keyFeatures, groupCounts, opts.observationWindow);
     }
     const result = fuseGroup({ x, tokens, features, keyFeatures, counts: groupCounts, scores: groupScores }, plan);
     layout.scatter(g, result.y, out);
@@ -191,6 +196,17 @@ function run<A extends FloatArray>(tensor: Tensor<A>, layout: Layout, opts: Reso
       ms: performance.now() - started,
     },
   };
+}
+
+/** Importance by SnapKV's observation window: the keys of the last `window` tokens act as queries. */
+export function observationScores(x: Float64Array, tokens: number, features: number, keyFeatures: number, counts: Float64Array, window: number): Float64Array {
+  const w = Math.min(window, tokens);
+  const q = new Float64Array(w * keyFeatures);
+  for (let i = 0; i < w; i++) {
+    const row = (tokens - w + i) * features;
+    for (let c = 0; c < keyFeatures; c++) q[i * keyFeatures + c] = x[row + c] as number;
+  }
+  return attentionScores(x, tokens, features, keyFeatures, counts, q, w);
 }
 
 function resolveKernels(given: LococoKernels | undefined, fused: number, features: number, size: number): LococoKernels {
