@@ -17,3 +17,5 @@ export {
 export type { KernelsJson, LococoKernels } from './kernels.js';
 export { LococoCache, LococoCacheOptionsSchema } from './lococoCache.js';
 export type { LococoCacheOptions } from './lococoCache.js';
+export { FitOptionsSchema, fitKernels, kernelLoss } from './fit.js';
+export type { FitOptions, FitResult } from './fit.js';
