@@ -18,7 +18,7 @@ export const FitOptionsSchema = z.strictObject({
   /** 'kv': samples are `[...layers, 2, heads, tokens, headDim]`; 'sequence': `[...sequences, tokens, features]`. */
   layout: z.enum(['kv', 'sequence'], { error: 'expected "kv" or "sequence"' }).default('kv'),
   steps: z.number().int().min(1, { error: 'expected an integer >= 1' }).max(100_000).default(100),
-  learningRate: z.number().gt(0, { error: 'expected a positive number' }).default(0.02),
+  learningRate: z.number().gt(0, { error: 'expected a positive number' }).default(0.05),
   /** Random N(0, I) probe queries per sequence and step. */
   probes: z.number().int().min(1).max(4096).default(16),
   seed: z.number().int().default(0),
@@ -81,8 +81,13 @@ export function fitKernels(samples: readonly Tensor[], options: FitOptions, onSt
   if (kernels.fused !== fused || kernels.features !== first.features || kernels.size !== opts.kernelSize) {
     throw new LococoError('SHAPE_MISMATCH', `initial kernels are ${kernels.fused} x ${kernels.features} x ${kernels.size}; these samples need ${fused} x ${first.features} x ${opts.kernelSize}`);
   }
+  // Adam moves every parameter by about the learning rate per step, whatever its gradient; a
+  // convolution output sums features * size weights, so the weights are optimised in units of
+  // 1 / sqrt(features * size) to keep a step's effect on the logits independent of the kernel's size.
+  const unit = 1 / Math.sqrt(kernels.features * kernels.size);
+  const raw = Float64Array.from(kernels.weights, (w) => w / unit);
   const params = { weights: Float64Array.from(kernels.weights), bias: Float64Array.from(kernels.bias), blend: kernels.blend };
-  const adam = new Adam(params.weights.length + params.bias.length + 1, opts.learningRate);
+  const adam = new Adam(raw.length + params.bias.length + 1, opts.learningRate);
   const losses: number[] = [];
   for (let step = 0; step < opts.steps; step++) {
     const current: LococoKernels = { ...kernels, weights: params.weights, bias: params.bias, blend: params.blend };
@@ -97,9 +102,11 @@ export function fitKernels(samples: readonly Tensor[], options: FitOptions, onSt
     loss *= scale;
     losses.push(loss);
     onStep?.(step, loss);
-    adam.step([params.weights, params.bias], [grad.weights, grad.bias], grad.blend, scale, (delta) => {
+    for (let i = 0; i < grad.weights.length; i++) grad.weights[i] = (grad.weights[i] as number) * unit;
+    adam.step([raw, params.bias], [grad.weights, grad.bias], grad.blend, scale, (delta) => {
       params.blend = Math.min(1, Math.max(0, params.blend - delta));
     });
+    for (let i = 0; i < raw.length; i++) params.weights[i] = (raw[i] as number) * unit;
   }
   return { kernels: { ...kernels, weights: params.weights, bias: params.bias, blend: params.blend }, losses };
 }
