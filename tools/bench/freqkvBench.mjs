@@ -2,14 +2,13 @@
 // Prints medians (ms) of REPEATS runs after a warm-up, the ratios to scipy,
 // a cross-check of our compressed output against scipy's, and peak memory.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compress, dctAlongAxis } from '@globalmcp/freqkv';
 import { closeWorkers, compressParallel } from '@globalmcp/freqkv/parallel';
-import { createRandom } from '@globalmcp/tensor';
-import { readNpy, writeNpy } from './npy.mjs';
+import { createRandom, parseNpy, serializeNpy } from '@globalmcp/tensor';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const HEADS = 32;
@@ -57,11 +56,11 @@ function maxAbsDiff(a, b) {
 
 function scipySide(data, shape, keep, dir) {
   const input = join(dir, 'input.npy');
-  writeNpy(input, data, shape);
+  writeFileSync(input, serializeNpy({ data, shape }));
   const stdout = execFileSync('python3', [join(here, 'freqkv_scipy.py'), input, String(keep), '1', String(REPEATS), join(dir, 'scipy_out')], {
     encoding: 'utf8',
   });
-  return { ...JSON.parse(stdout), output: readNpy(join(dir, 'scipy_out.npy')) };
+  return { ...JSON.parse(stdout), output: parseNpy(new Uint8Array(readFileSync(join(dir, 'scipy_out.npy')))) };
 }
 
 function peakMemory(tokens, mode) {
