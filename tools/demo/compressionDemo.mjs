@@ -1,7 +1,9 @@
 // npm start (until the MCP server exists): compress a synthetic KV cache on
-// embedded defaults and show what was kept, how fast, and what it costs in
-// attention fidelity next to the simple baselines.
+// embedded defaults with FreqKV and with the FreqKV -> LoCoCo pipeline, and
+// show what was kept, how fast, and what it costs in attention fidelity next
+// to the simple baselines.
 import { attentionError, compress, reduceBaseline, splitKv, syntheticSequence } from '@globalmcp/freqkv';
+import { compressPipeline } from '@globalmcp/pipeline';
 
 const LAYERS = 2;
 const HEADS = 4;
@@ -53,4 +55,10 @@ for (const [label, method] of [
 console.log(`attention-output error at equal size (${s.tokensOut} tokens), 64 random probe queries x ${LAYERS * HEADS} heads:`);
 console.log(`  ${'method'.padEnd(34)} ${'median'.padStart(8)} ${'p90'.padStart(8)}`);
 for (const [label, err] of rows) console.log(`  ${label.padEnd(34)} ${pct(err.median).padStart(8)} ${pct(err.p90).padStart(8)}`);
-console.log('\nNext: `npm test` runs every check; `npm run bench` compares speed with scipy. See README.md.');
+const pipeline = compressPipeline(kv, { fidelity: { probes: 64 } });
+console.log(`\npipeline (what the MCP server's process_full_pipeline will run): ${pipeline.stats.tokensIn} -> ${pipeline.stats.tokensOut} tokens, ${pct(pipeline.stats.sizeReduction)} smaller, ${pipeline.stats.ms.toFixed(0)} ms`);
+for (const stage of pipeline.stats.stages) {
+  console.log(`  ${stage.stage.padEnd(7)} ${stage.ran ? `${stage.tokensIn} -> ${stage.tokensOut} tokens, ${stage.ms.toFixed(0)} ms${stage.energyKept === undefined ? '' : `, energy kept ${pct(stage.energyKept)}`}` : `skipped: ${stage.reason}`}`);
+}
+console.log(`  attention-output error of the result: median ${pct(pipeline.stats.attentionError.median)}, p90 ${pct(pipeline.stats.attentionError.p90)}`);
+console.log('\nNext: `npm test` runs every check; `npm run eval:compression` and `npm run bench` measure more. See README.md.');
