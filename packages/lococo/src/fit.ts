@@ -3,25 +3,36 @@ import type { Tensor } from '@globalmcp/tensor';
 import { z } from 'zod';
 import { kvLayout, observationScores, sequenceLayout, slotPlan } from './fuse.js';
 import type { Layout } from './fuse.js';
-import { partition, positionalPrior, topByScore } from './fuseCore.js';
-import { DEFAULT_KERNEL_SIZE, defaultKernels } from './kernels.js';
+import { fusedCounts, partition, positionalPrior, topByScore } from './fuseCore.js';
+import { DEFAULT_KERNEL_SIZE, defaultKernels, validateKernels } from './kernels.js';
 import type { LococoKernels } from './kernels.js';
 import { LococoError } from './lococoError.js';
 import { DEFAULT_HEAVY_HITTERS, DEFAULT_OBSERVATION_WINDOW, DEFAULT_SINK_TOKENS, parseOptions } from './options.js';
 
+const integer = (meaning: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .number({ error: `expected an integer in [${min}, ${max}] (${meaning})` })
+    .int({ error: `expected an integer in [${min}, ${max}] (${meaning})` })
+    .min(min, { error: `expected an integer in [${min}, ${max}] (${meaning})` })
+    .max(max, { error: `expected an integer in [${min}, ${max}] (${meaning})` });
+
 export const FitOptionsSchema = z.strictObject({
-  slots: z.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }),
-  sinkTokens: z.number().int().nonnegative({ error: 'expected a non-negative integer' }).default(DEFAULT_SINK_TOKENS),
-  heavyHitters: z.number().min(0).max(1, { error: 'expected a number in [0, 1]' }).default(DEFAULT_HEAVY_HITTERS),
-  kernelSize: z.number().int().refine((k) => k >= 1 && k % 2 === 1, { error: 'expected a positive odd integer' }).default(DEFAULT_KERNEL_SIZE),
-  observationWindow: z.number().int().min(1).default(DEFAULT_OBSERVATION_WINDOW),
+  slots: integer('output tokens per sequence', 1),
+  sinkTokens: integer('tokens at the start kept raw', 0).default(DEFAULT_SINK_TOKENS),
+  heavyHitters: z
+    .number({ error: 'expected a number in [0, 1]' })
+    .min(0, { error: 'expected a number in [0, 1]' })
+    .max(1, { error: 'expected a number in [0, 1]' })
+    .default(DEFAULT_HEAVY_HITTERS),
+  kernelSize: integer('kernel size', 1).refine((k) => k % 2 === 1, { error: 'expected a positive odd integer' }).default(DEFAULT_KERNEL_SIZE),
+  observationWindow: integer('recent tokens whose keys score the others', 1).default(DEFAULT_OBSERVATION_WINDOW),
   /** 'kv': samples are `[...layers, 2, heads, tokens, headDim]`; 'sequence': `[...sequences, tokens, features]`. */
   layout: z.enum(['kv', 'sequence'], { error: 'expected "kv" or "sequence"' }).default('kv'),
-  steps: z.number().int().min(1, { error: 'expected an integer >= 1' }).max(100_000).default(100),
-  learningRate: z.number().gt(0, { error: 'expected a positive number' }).default(0.05),
+  steps: integer('optimisation steps', 1, 100_000).default(100),
+  learningRate: z.number({ error: 'expected a positive number' }).gt(0, { error: 'expected a positive number' }).default(0.05),
   /** Random N(0, I) probe queries per sequence and step. */
-  probes: z.number().int().min(1).max(4096).default(16),
-  seed: z.number().int().default(0),
+  probes: integer('random probe queries per sequence and step', 1, 4096).default(16),
+  seed: z.number({ error: 'expected an integer' }).int({ error: 'expected an integer' }).default(0),
   /** Start from these kernels instead of the defaults. */
   initial: z.custom<LococoKernels>((v) => typeof v === 'object' && v !== null && 'weights' in v, { error: 'expected LococoKernels' }).optional(),
 });
@@ -77,7 +88,7 @@ export function fitKernels(samples: readonly Tensor[], options: FitOptions, onSt
   const first = problems[0] as Problem;
   const fused = fusedCount(opts, first.tokens);
   const random = createRandom(opts.seed);
-  const kernels = opts.initial ?? initialKernels(fused, first.features, opts.kernelSize);
+  const kernels = opts.initial === undefined ? initialKernels(fused, first.features, opts.kernelSize) : validateKernels(opts.initial, 'initial kernels');
   if (kernels.fused !== fused || kernels.features !== first.features || kernels.size !== opts.kernelSize) {
     throw new LococoError('SHAPE_MISMATCH', `initial kernels are ${kernels.fused} x ${kernels.features} x ${kernels.size}; these samples need ${fused} x ${first.features} x ${opts.kernelSize}`);
   }
@@ -260,21 +271,17 @@ export function lossAndGradient(p: Problem, kernels: LococoKernels, queries: Flo
 
   // fused rows and their log counts
   const y = new Float64Array(r * f);
-  const share = new Float64Array(n);
-  for (let o = 0; o < r; o++) for (let i = 0; i < n; i++) share[i] = (share[i] as number) + (mix[o * n + i] as number);
-  const fusedLog = new Float64Array(r);
-  const fusedCount = new Float64Array(r);
   for (let o = 0; o < r; o++) {
-    let count = 0;
     for (let i = 0; i < n; i++) {
       const w = mix[o * n + i] as number;
       if (w === 0) continue;
       for (let c = 0; c < f; c++) y[o * f + c] = (y[o * f + c] as number) + w * (p.rest[i * f + c] as number);
-      count += (w * (p.restCounts[i] as number)) / (share[i] as number);
     }
-    fusedCount[o] = count;
-    fusedLog[o] = Math.log(Math.max(count, 1e-12));
   }
+  const share = new Float64Array(n);
+  for (let o = 0; o < r; o++) for (let i = 0; i < n; i++) share[i] = (share[i] as number) + (mix[o * n + i] as number);
+  const fusedCount = fusedCounts(mix, r, n, p.restCounts);
+  const fusedLog = fusedCount.map((count) => Math.log(Math.max(count, 1e-12)));
   // d loss / d log(count) of each fused slot, summed over the probes
   const dLogCount = new Float64Array(r);
 
@@ -360,6 +367,7 @@ export function lossAndGradient(p: Problem, kernels: LococoKernels, queries: Flo
   for (let i = 0; i < n; i++) {
     const c = p.restCounts[i] as number;
     const sh = share[i] as number;
+    if (!(sh > 0)) continue; // a token no slot weighs goes whole to its stretch's slot: no gradient
     let through = 0;
     for (let o = 0; o < r; o++) {
       const count = fusedCount[o] as number;
@@ -383,7 +391,8 @@ export function lossAndGradient(p: Problem, kernels: LococoKernels, queries: Flo
     const dz = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const s = soft[o * n + i] as number;
-      dz[i] = (z[o * n + i] as number) > 0 ? s * (blend * (dMix[o * n + i] as number) - dot) : 0;
+      // subgradient 1 at 0, so kernels with zero weights and bias (the defaults) can still learn
+      dz[i] = (z[o * n + i] as number) >= 0 ? s * (blend * (dMix[o * n + i] as number) - dot) : 0;
       grad.bias[o] = (grad.bias[o] as number) + (dz[i] as number);
     }
     for (let c = 0; c < f; c++) {

@@ -2,7 +2,7 @@ import { asTensor, assertFinite, bytesPerElement, dtypeOf, formatShape, shapeSiz
 import type { FloatArray, Tensor } from '@globalmcp/tensor';
 import { attentionScores, fuseGroup } from './fuseCore.js';
 import type { GroupPlan } from './fuseCore.js';
-import { defaultKernels } from './kernels.js';
+import { defaultKernels, validateKernels } from './kernels.js';
 import type { LococoKernels } from './kernels.js';
 import { LococoError } from './lococoError.js';
 import { FuseOptionsSchema, parseOptions } from './options.js';
@@ -146,7 +146,7 @@ export function slotPlan(slots: number, sinkTokens: number, heavyHitters: number
     throw new LococoError('TOO_FEW_TOKENS', `slots (${slots}) must be less than the number of tokens (${tokens}): there is nothing to fuse`);
   }
   if (sinkTokens >= slots) {
-    throw new LococoError('INVALID_OPTIONS', `invalid fuse options: sinkTokens (${sinkTokens}) must be less than slots (${slots}), leaving room for the rest`);
+    throw new LococoError('INVALID_OPTIONS', `sinkTokens (${sinkTokens}) must be less than slots (${slots}), leaving room for the rest`);
   }
   const heavy = Math.round(heavyHitters * (slots - sinkTokens));
   return { sinks: sinkTokens, heavy, fused: slots - sinkTokens - heavy };
@@ -158,6 +158,9 @@ function run<A extends FloatArray>(tensor: Tensor<A>, layout: Layout, opts: Reso
   const { sinks, heavy, fused } = slotPlan(opts.slots, opts.sinkTokens, opts.heavyHitters, tokens);
   const kernels = resolveKernels(opts.kernels, fused, features, opts.kernelSize);
   const plan: GroupPlan = { slots: opts.slots, sinks, heavy, fused, kernels, convIsZero: kernels.weights.every((w) => w === 0) };
+  if (opts.scores !== undefined && opts.queries !== undefined) {
+    throw new LococoError('INVALID_OPTIONS', 'give scores or queries, not both: scores are the importance itself, queries are used to compute it');
+  }
   const counts = perGroup(opts.counts, groups, tokens, 'counts', true);
   const scores = perGroup(opts.scores, groups, tokens, 'scores', false);
   const queries = resolveQueries(opts.queries, groups, keyFeatures);
@@ -211,17 +214,12 @@ export function observationScores(x: Float64Array, tokens: number, features: num
 
 function resolveKernels(given: LococoKernels | undefined, fused: number, features: number, size: number): LococoKernels {
   if (given === undefined || fused === 0) return defaultKernels(Math.max(fused, 1), features, size);
+  validateKernels(given);
   if (given.fused !== fused || given.features !== features) {
     throw new LococoError(
       'SHAPE_MISMATCH',
       `kernels were made for ${given.fused} fused slots x ${given.features} features; this call needs ${fused} x ${features} (create them with defaultKernels(${fused}, ${features}) or fit them for this shape)`,
     );
-  }
-  if (given.weights.length !== given.fused * given.features * given.size || given.bias.length !== given.fused) {
-    throw new LococoError('INVALID_KERNELS', 'kernels: weights must hold fused * features * size values and bias fused values');
-  }
-  for (const v of [...given.weights, ...given.bias, given.blend, given.priorWidth]) {
-    if (!Number.isFinite(v)) throw new LococoError('INVALID_KERNELS', 'kernels hold a non-finite value');
   }
   return given;
 }

@@ -109,6 +109,37 @@ export function mixingWeights(
   return { mix, soft, logits };
 }
 
+/**
+ * The fused slots' counts: each remaining token's count is shared among the
+ * slots in proportion to their weights on it. A token no slot weighs at all
+ * (its softmax weights underflowed, or blend is 0 and it was not picked) goes
+ * to the slot whose stretch it lies in, so the total is always conserved.
+ */
+export function fusedCounts(mix: Float64Array, fused: number, n: number, counts: Float64Array): Float64Array {
+  const share = new Float64Array(n);
+  for (let o = 0; o < fused; o++) for (let i = 0; i < n; i++) share[i] = (share[i] as number) + (mix[o * n + i] as number);
+  const out = new Float64Array(fused);
+  for (let i = 0; i < n; i++) {
+    const c = counts[i] as number;
+    const sh = share[i] as number;
+    if (sh > 0) {
+      for (let o = 0; o < fused; o++) {
+        const w = mix[o * n + i] as number;
+        if (w !== 0) out[o] = (out[o] as number) + (w * c) / sh;
+      }
+    } else {
+      const o = stretchOf(i, n, fused);
+      out[o] = (out[o] as number) + c;
+    }
+  }
+  return out;
+}
+
+/** The fused slot whose stretch (prior window centre) token i of n lies in. */
+export function stretchOf(i: number, n: number, fused: number): number {
+  return Math.min(fused - 1, Math.floor(((i + 0.5) / n) * fused));
+}
+
 /** Splits a sequence's tokens into sinks, heavy hitters and the rest, in token order. */
 export function partition(tokens: number, sinks: number, heavy: number, scores: Float64Array) {
   const candidates = new Int32Array(tokens - sinks);
@@ -150,22 +181,17 @@ export function fuseGroup(input: GroupInput, plan: GroupPlan): GroupOutput {
   const oneHot = topByScore(positions, restScores, fused);
   const { mix } = mixingWeights(plan.kernels, plan.convIsZero, xt, n, oneHot);
 
-  // each remaining token's count is shared among the slots in proportion to their weight on it
-  const share = new Float64Array(n);
-  for (let o = 0; o < fused; o++) for (let i = 0; i < n; i++) share[i] = (share[i] as number) + (mix[o * n + i] as number);
   const base = (sinks + heavy) * features;
   for (let o = 0; o < fused; o++) {
     const out = base + o * features;
-    let count = 0;
     for (let i = 0; i < n; i++) {
       const w = mix[o * n + i] as number;
       if (w === 0) continue;
       const row = (rest[i] as number) * features;
       for (let c = 0; c < features; c++) y[out + c] = (y[out + c] as number) + w * (x[row + c] as number);
-      count += (w * (counts[rest[i] as number] as number)) / (share[i] as number);
     }
-    outCounts[sinks + heavy + o] = count;
   }
+  outCounts.set(fusedCounts(mix, fused, n, Float64Array.from(rest, (t) => counts[t] as number)), sinks + heavy);
   return { y, counts: outCounts };
 }
 

@@ -13,6 +13,7 @@ export {
   defaultKernels,
   kernelsFromJson,
   kernelsToJson,
+  validateKernels,
 } from './kernels.js';
 export type { KernelsJson, LococoKernels } from './kernels.js';
 export { LococoCache, LococoCacheOptionsSchema } from './lococoCache.js';

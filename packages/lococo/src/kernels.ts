@@ -52,6 +52,28 @@ export function defaultKernels(fused: number, features: number, size = DEFAULT_K
   };
 }
 
+/**
+ * Checks kernels built or changed by hand: the dimensions (odd size), array
+ * lengths, finite values, blend in [0, 1] and a positive prior width.
+ */
+export function validateKernels(kernels: LococoKernels, what = 'kernels'): LococoKernels {
+  if (typeof kernels !== 'object' || kernels === null) throw new LococoError('INVALID_KERNELS', `${what} must be LococoKernels (see defaultKernels)`);
+  checkDims(kernels.fused, kernels.features, kernels.size);
+  if (!(kernels.weights instanceof Float64Array) || kernels.weights.length !== kernels.fused * kernels.features * kernels.size) {
+    throw new LococoError('INVALID_KERNELS', `${what}: weights must be a Float64Array of fused * features * size = ${kernels.fused * kernels.features * kernels.size} values`);
+  }
+  if (!(kernels.bias instanceof Float64Array) || kernels.bias.length !== kernels.fused) {
+    throw new LococoError('INVALID_KERNELS', `${what}: bias must be a Float64Array of fused = ${kernels.fused} values`);
+  }
+  for (const v of kernels.weights) if (!Number.isFinite(v)) throw new LococoError('INVALID_KERNELS', `${what}: weights hold a non-finite value`);
+  for (const v of kernels.bias) if (!Number.isFinite(v)) throw new LococoError('INVALID_KERNELS', `${what}: bias holds a non-finite value`);
+  if (!(kernels.blend >= 0 && kernels.blend <= 1)) throw new LococoError('INVALID_KERNELS', `${what}: blend must be a number in [0, 1]; got ${String(kernels.blend)}`);
+  if (!(kernels.priorWidth > 0) || !Number.isFinite(kernels.priorWidth)) {
+    throw new LococoError('INVALID_KERNELS', `${what}: priorWidth must be a positive finite number; got ${String(kernels.priorWidth)}`);
+  }
+  return kernels;
+}
+
 function checkDims(fused: number, features: number, size: number): void {
   if (!Number.isSafeInteger(fused) || fused < 1) throw new LococoError('INVALID_KERNELS', `kernels: fused must be a positive integer; got ${String(fused)}`);
   if (!Number.isSafeInteger(features) || features < 1) throw new LococoError('INVALID_KERNELS', `kernels: features must be a positive integer; got ${String(features)}`);
@@ -103,5 +125,5 @@ export function kernelsFromJson(json: unknown): LococoKernels {
     throw new LococoError('INVALID_KERNELS', `invalid kernels JSON: weights has ${k.weights.length} entries; fused * features * size = ${k.fused * k.features * k.size}`);
   }
   if (k.bias.length !== k.fused) throw new LococoError('INVALID_KERNELS', `invalid kernels JSON: bias has ${k.bias.length} entries; expected fused = ${k.fused}`);
-  return { fused: k.fused, features: k.features, size: k.size, weights: Float64Array.from(k.weights), bias: Float64Array.from(k.bias), blend: k.blend, priorWidth: k.priorWidth };
+  return validateKernels({ fused: k.fused, features: k.features, size: k.size, weights: Float64Array.from(k.weights), bias: Float64Array.from(k.bias), blend: k.blend, priorWidth: k.priorWidth });
 }

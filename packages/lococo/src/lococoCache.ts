@@ -3,6 +3,7 @@ import type { FloatArray, Tensor } from '@globalmcp/tensor';
 import { z } from 'zod';
 import { fuse, fuseKv } from './fuse.js';
 import type { FuseStats } from './fuse.js';
+import { validateKernels } from './kernels.js';
 import type { LococoKernels } from './kernels.js';
 import { LococoError } from './lococoError.js';
 import { FuseOptionsSchema, parseOptions } from './options.js';
@@ -42,6 +43,13 @@ export class LococoCache {
     const opts = parseOptions(LococoCacheOptionsSchema, options, 'LococoCache options');
     if (opts.sinkTokens >= opts.slots) {
       throw new LococoError('INVALID_OPTIONS', `invalid LococoCache options: sinkTokens (${opts.sinkTokens}) must be less than slots (${opts.slots})`);
+    }
+    if (opts.kernels !== undefined) {
+      validateKernels(opts.kernels);
+      const fused = opts.slots - opts.sinkTokens - Math.round(opts.heavyHitters * (opts.slots - opts.sinkTokens));
+      if (opts.kernels.fused !== fused) {
+        throw new LococoError('SHAPE_MISMATCH', `kernels were made for ${opts.kernels.fused} fused slots; this cache fuses into ${fused} (slots - sinkTokens - heavy hitters)`);
+      }
     }
     this.slots = opts.slots;
     this.#kv = opts.kv;
@@ -95,7 +103,8 @@ export class LococoCache {
         throw new LococoError('SHAPE_MISMATCH', `chunk ${formatShape(tensor.shape)} does not fit a cache of ${formatShape(this.#state.shape)} (all dimensions but the tokens, and the dtype, must match)`);
       }
     }
-    const joined = this.#state === undefined ? tensor : concatTokens(this.#state, tensor);
+    // the cache must not hold the caller's own array: a caller reusing its buffer would change the cache
+    const joined = this.#state === undefined ? { data: tensor.data.slice(), shape: [...tensor.shape] } : concatTokens(this.#state, tensor);
     const sequences = this.#kv ? layout.outer / 2 : layout.outer;
     const chunkCounts = new Float64Array(sequences * layout.tokens).fill(1);
     const counts = this.#counts === undefined ? chunkCounts : concatCounts(this.#counts, chunkCounts, sequences);

@@ -69,10 +69,19 @@ describe('fitKernels', () => {
     expect(fuseKv(heldOut[0] as Tensor, { slots: 24, heavyHitters: 0.25, kernels: a.kernels }).tensor.shape).toEqual([1, 2, 2, 24, 6]);
   });
 
+  it('learns from the default kernels as given (zero weights and bias) and refuses broken initial kernels', () => {
+    const train = [topicSample(1, 80, 4, 1)];
+    const fitted = fitKernels(train, { slots: 12, kernelSize: 3, steps: 5, initial: defaultKernels(4, 8, 3) });
+    expect(Math.max(...fitted.kernels.weights.map(Math.abs))).toBeGreaterThan(0);
+    expect(() => fitKernels(train, { slots: 12, kernelSize: 3, initial: { ...defaultKernels(4, 8, 3), blend: 5 } })).toThrow('initial kernels: blend must be a number in [0, 1]; got 5');
+    const zeroBlend = fitKernels(train, { slots: 12, kernelSize: 3, steps: 3, initial: { ...defaultKernels(4, 8, 3), blend: 0 } });
+    expect(zeroBlend.losses.every(Number.isFinite)).toBe(true);
+  });
+
   it('rejects samples that disagree, an empty sample list and options that leave nothing to learn', () => {
     expect(() => fitKernels([], { slots: 8 })).toThrow('fit needs at least one sample cache');
     expect(() => fitKernels([kvSample(1, 40, 3, 1), kvSample(1, 41, 3, 2)], { slots: 8 })).toThrow('sample 1 has 41 tokens of 6 features; the first sample has 40 of 6');
     expect(() => fitKernels([kvSample(1, 40, 3, 1)], { slots: 8, heavyHitters: 1 })).toThrow('heavyHitters leaves no fused slots');
-    expect(() => fitKernels([kvSample(1, 40, 3, 1)], { slots: 8, steps: 0 })).toThrow('steps: expected an integer >= 1');
+    expect(() => fitKernels([kvSample(1, 40, 3, 1)], { slots: 8, steps: 0 })).toThrow('steps: expected an integer in [1, 100000] (optimisation steps); got 0');
   });
 });

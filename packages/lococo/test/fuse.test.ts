@@ -87,6 +87,18 @@ describe('fuse', () => {
     expect(plain.tensor.data[8]).toBeLessThan(1);
   });
 
+  it('conserves counts even where no slot weighs a token (blend 0, or weights that underflow)', () => {
+    const seq = syntheticSequence({ tokens: 60, dim: 2, seed: 8 });
+    const picks = fuse(seq, { slots: 12, heavyHitters: 0.5, kernels: { ...defaultKernels(4, 2), blend: 0 } });
+    expect(sum(picks.counts)).toBeCloseTo(60, 9);
+    const data = new Float64Array(60 * 2);
+    data[2 * 30] = 1000; // one outlier that a steep kernel pulls every slot onto
+    const steep = defaultKernels(4, 2, 1);
+    steep.weights[0] = steep.weights[2] = steep.weights[4] = steep.weights[6] = 1;
+    const pulled = fuse({ data, shape: [60, 2] }, { slots: 12, kernels: steep });
+    expect(sum(pulled.counts)).toBeCloseTo(60, 9);
+  });
+
   it('with heavyHitters 1 keeps only top tokens (H2O-like): the dropped tokens count for nothing', () => {
     const seq = syntheticSequence({ tokens: 100, dim: 4, seed: 3 });
     const { counts, stats } = fuse(seq, { slots: 10, heavyHitters: 1 });
@@ -159,6 +171,10 @@ describe('errors', () => {
     expect(() => fuse(seq, { slots: 8, scores: new Array(20).fill(Number.NaN) })).toThrow('scores[0] must be a finite number');
     expect(() => fuse(seq, { slots: 8, queries: { data: new Float64Array(3), shape: [1, 3] } })).toThrow('queries must have shape [queries, 2]');
     expect(() => fuse(seq, { slot: 8 } as never)).toThrow('slots');
+    expect(() => fuse(seq, { slots: 8, kernels: { ...defaultKernels(2, 2), priorWidth: 0 } })).toThrow('kernels: priorWidth must be a positive finite number; got 0');
+    expect(() => fuse(seq, { slots: 8, kernels: { ...defaultKernels(2, 2), blend: -1 } })).toThrow('kernels: blend must be a number in [0, 1]; got -1');
+    expect(() => fuse(seq, { slots: 8, kernels: { ...defaultKernels(2, 2, 3), size: 2 } })).toThrow('size must be a positive odd integer');
+    expect(() => fuse(seq, { slots: 8, scores: new Array(20).fill(1), queries: { data: new Float64Array(2), shape: [1, 2] } })).toThrow('give scores or queries, not both');
     expect(() => fuseKv(seq, { slots: 8 })).toThrow('a KV cache must have shape [...layers, 2, heads, tokens, headDim]; got [20, 2]');
   });
 

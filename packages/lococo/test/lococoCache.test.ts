@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticSequence } from '@globalmcp/tensor';
-import { LococoCache, fuseKv } from '../src/index.js';
+import { LococoCache, defaultKernels, fuseKv } from '../src/index.js';
 
 const sum = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0);
 
@@ -32,6 +32,21 @@ describe('LococoCache', () => {
     cache.append(chunk);
     const direct = fuseKv(chunk, { slots: 24 });
     expect(Array.from(cache.snapshot().tensor.data)).toEqual(Array.from(direct.tensor.data));
+  });
+
+  it('keeps its own copy of a chunk it stores as it is', () => {
+    const cache = new LococoCache({ slots: 16 });
+    const buffer = new Float64Array(10 * 3).fill(2);
+    cache.append({ data: buffer, shape: [10, 3] });
+    buffer.fill(Number.NaN); // the caller reuses its buffer
+    expect(Array.from(cache.snapshot().tensor.data)).toEqual(new Array(30).fill(2));
+    cache.append({ data: new Float64Array(10 * 3).fill(2), shape: [10, 3] });
+    expect(cache.length).toBe(16);
+  });
+
+  it('checks kernels when it is made, not at the first overflow', () => {
+    expect(() => new LococoCache({ slots: 16, kernels: defaultKernels(3, 4) })).toThrow('kernels were made for 3 fused slots; this cache fuses into 6');
+    expect(() => new LococoCache({ slots: 16, kernels: { weights: 1, fused: 'x' } as never })).toThrow('fused must be a positive integer');
   });
 
   it('refuses chunks that do not fit and is unchanged afterwards', () => {

@@ -25,7 +25,7 @@ export const PipelineOptionsSchema = z.strictObject({
   lococo: z
     .strictObject({
       slots: z.number().int().positive({ error: 'expected a positive integer' }).default(DEFAULT_SLOTS),
-      heavyHitters: z.number().min(0).max(1, { error: 'expected a number in [0, 1]' }).optional(),
+      heavyHitters: z.number({ error: 'expected a number in [0, 1]' }).min(0, { error: 'expected a number in [0, 1]' }).max(1, { error: 'expected a number in [0, 1]' }).optional(),
       kernels: z.custom<LococoKernels>((v) => typeof v === 'object' && v !== null && 'weights' in v, { error: 'expected LococoKernels' }).optional(),
     })
     .default({ slots: DEFAULT_SLOTS }),
