@@ -3,7 +3,7 @@ import type { Tensor } from '@globalmcp/tensor';
 import { z } from 'zod';
 import { kvLayout, observationScores, sequenceLayout, slotPlan } from './fuse.js';
 import type { Layout } from './fuse.js';
-import { fusedCounts, partition, positionalPrior, topByScore } from './fuseCore.js';
+import { fusedCounts, mixingWeights, partition, topByScore } from './fuseCore.js';
 import { DEFAULT_KERNEL_SIZE, defaultKernels, validateKernels } from './kernels.js';
 import type { LococoKernels } from './kernels.js';
 import { LococoError } from './lococoError.js';
@@ -60,9 +60,6 @@ export interface Problem {
   restCounts: Float64Array;
   oneHot: Int32Array;
   n: number;
-  /** The positional prior, cached for `priorWidth`. */
-  prior: Float64Array;
-  priorWidth: number;
   /** Every token, for the exact attention outputs. */
   all: Float64Array;
   allLogCounts: Float64Array;
@@ -209,8 +206,6 @@ function problemFor(layout: Layout, g: number, sinks: number, heavy: number, fus
     restCounts: new Float64Array(n).fill(1),
     oneHot,
     n,
-    prior: new Float64Array(0),
-    priorWidth: Number.NaN,
     all: x,
     allLogCounts: new Float64Array(tokens),
     tokens,
@@ -225,49 +220,10 @@ function problemFor(layout: Layout, g: number, sinks: number, heavy: number, fus
  */
 export function lossAndGradient(p: Problem, kernels: LococoKernels, queries: Float64Array, probes: number, grad: Grad | undefined): number {
   const { features: f, keyFeatures: d, valueOffset: vo, valueFeatures: dv, n } = p;
-  const { fused: r, size: k, weights, bias, blend } = kernels;
+  const { fused: r, size: k, blend } = kernels;
   const pad = (k - 1) / 2;
-  if (p.prior.length !== r * n || p.priorWidth !== kernels.priorWidth) {
-    p.prior = positionalPrior(r, n, kernels.priorWidth);
-    p.priorWidth = kernels.priorWidth;
-  }
 
-  // conv, ReLU, prior, softmax
-  const z = new Float64Array(r * n);
-  for (let o = 0; o < r; o++) {
-    z.fill(bias[o] as number, o * n, (o + 1) * n);
-    for (let c = 0; c < f; c++) {
-      for (let j = 0; j < k; j++) {
-        const w = weights[(o * f + c) * k + j] as number;
-        if (w === 0) continue;
-        const shift = j - pad;
-        const lo = Math.max(0, -shift);
-        const hi = Math.min(n, n - shift);
-        const src = c * n + shift;
-        const row = o * n;
-        for (let i = lo; i < hi; i++) z[row + i] = (z[row + i] as number) + w * (p.restT[src + i] as number);
-      }
-    }
-  }
-  const soft = new Float64Array(r * n);
-  for (let o = 0; o < r; o++) {
-    let max = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < n; i++) {
-      const v = Math.max(0, z[o * n + i] as number) + (p.prior[o * n + i] as number);
-      soft[o * n + i] = v;
-      if (v > max) max = v;
-    }
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const e = Math.exp((soft[o * n + i] as number) - max);
-      soft[o * n + i] = e;
-      total += e;
-    }
-    for (let i = 0; i < n; i++) soft[o * n + i] = (soft[o * n + i] as number) / total;
-  }
-  const mix = new Float64Array(r * n);
-  for (let i = 0; i < mix.length; i++) mix[i] = blend * (soft[i] as number);
-  for (let o = 0; o < r; o++) mix[o * n + (p.oneHot[o] as number)] = (mix[o * n + (p.oneHot[o] as number)] as number) + (1 - blend);
+  const { mix, soft, logits: z } = mixingWeights(kernels, false, p.restT, n, p.oneHot);
 
   // fused rows and their log counts
   const y = new Float64Array(r * f);
