@@ -1,4 +1,4 @@
-import { describeIssues } from '@globalmcp/tensor';
+import { describeIssues, isNumberList } from '@globalmcp/tensor';
 import { z } from 'zod';
 import { FreqKvError } from './freqKvError.js';
 
@@ -43,12 +43,6 @@ export const CompressOptionsSchema = z
     error: 'give either retention or targetTokens, not both',
     path: ['retention'],
   });
-
-/** An array or a (non-BigInt) typed array; the values are checked where they are used. */
-export function isNumberList(value: unknown): value is ArrayLike<number> {
-  if (Array.isArray(value)) return true;
-  return ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array);
-}
 
 export type CompressOptions = z.input<typeof CompressOptionsSchema>;
 export type ResolvedCompressOptions = z.output<typeof CompressOptionsSchema>;

@@ -4,28 +4,26 @@ import { z } from 'zod';
 import { kvLayout, observationScores, sequenceLayout, slotPlan } from './fuse.js';
 import type { Layout } from './fuse.js';
 import { fusedCounts, mixingWeights, partition, topByScore } from './fuseCore.js';
-import { DEFAULT_KERNEL_SIZE, defaultKernels, validateKernels } from './kernels.js';
+import { defaultKernels, validateKernels } from './kernels.js';
 import type { LococoKernels } from './kernels.js';
 import { LococoError } from './lococoError.js';
-import { DEFAULT_HEAVY_HITTERS, DEFAULT_OBSERVATION_WINDOW, DEFAULT_SINK_TOKENS, parseOptions } from './options.js';
+import { FuseOptionsSchema, parseOptions } from './options.js';
 
-const integer = (meaning: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+const integer = (meaning: string, min: number, max: number) =>
   z
     .number({ error: `expected an integer in [${min}, ${max}] (${meaning})` })
     .int({ error: `expected an integer in [${min}, ${max}] (${meaning})` })
     .min(min, { error: `expected an integer in [${min}, ${max}] (${meaning})` })
     .max(max, { error: `expected an integer in [${min}, ${max}] (${meaning})` });
 
-export const FitOptionsSchema = z.strictObject({
-  slots: integer('output tokens per sequence', 1),
-  sinkTokens: integer('tokens at the start kept raw', 0).default(DEFAULT_SINK_TOKENS),
-  heavyHitters: z
-    .number({ error: 'expected a number in [0, 1]' })
-    .min(0, { error: 'expected a number in [0, 1]' })
-    .max(1, { error: 'expected a number in [0, 1]' })
-    .default(DEFAULT_HEAVY_HITTERS),
-  kernelSize: integer('kernel size', 1).refine((k) => k % 2 === 1, { error: 'expected a positive odd integer' }).default(DEFAULT_KERNEL_SIZE),
-  observationWindow: integer('recent tokens whose keys score the others', 1).default(DEFAULT_OBSERVATION_WINDOW),
+/** The fusion settings the kernels are fitted for (as in `fuse`), plus the optimiser's. */
+export const FitOptionsSchema = FuseOptionsSchema.pick({
+  slots: true,
+  sinkTokens: true,
+  heavyHitters: true,
+  kernelSize: true,
+  observationWindow: true,
+}).extend({
   /** 'kv': samples are `[...layers, 2, heads, tokens, headDim]`; 'sequence': `[...sequences, tokens, features]`. */
   layout: z.enum(['kv', 'sequence'], { error: 'expected "kv" or "sequence"' }).default('kv'),
   steps: integer('optimisation steps', 1, 100_000).default(100),

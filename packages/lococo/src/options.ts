@@ -1,4 +1,4 @@
-import { describeIssues } from '@globalmcp/tensor';
+import { describeIssues, isNumberList } from '@globalmcp/tensor';
 import type { Tensor } from '@globalmcp/tensor';
 import { z } from 'zod';
 import type { LococoKernels } from './kernels.js';
@@ -11,11 +11,6 @@ export const DEFAULT_SINK_TOKENS = 4;
 export const DEFAULT_HEAVY_HITTERS = 0.5;
 /** Recent tokens whose keys act as queries when no scores or queries are given (SnapKV's observation window). */
 export const DEFAULT_OBSERVATION_WINDOW = 32;
-
-function isNumberList(value: unknown): value is ArrayLike<number> {
-  if (Array.isArray(value)) return true;
-  return ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array);
-}
 
 const int = (meaning: string, min: number) =>
   z

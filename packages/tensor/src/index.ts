@@ -21,5 +21,5 @@ export type { Random } from './random.js';
 export { syntheticSequence } from './synthetic.js';
 export type { SyntheticOptions } from './synthetic.js';
 export { parseNpy, serializeNpy } from './npy.js';
-export { describeIssues, describeValue } from './issues.js';
+export { describeIssues, describeValue, isNumberList } from './issues.js';
 export type { ValidationIssue } from './issues.js';

@@ -28,3 +28,9 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   return typeof value;
 }
+
+/** An array or a (non-BigInt) typed array: what options that take one number per token accept. Values are checked where they are used. */
+export function isNumberList(value: unknown): value is ArrayLike<number> {
+  if (Array.isArray(value)) return true;
+  return ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array);
+}
