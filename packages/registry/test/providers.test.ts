@@ -150,6 +150,18 @@ describe('OpenAI-compatible servers', () => {
   });
 });
 
+describe('connections', () => {
+  it('go back to the pool after streamed and plain answers alike', async () => {
+    const registry = registryWith('ollama://phi3');
+    const before = server.connections;
+    for (let i = 0; i < 5; i++) {
+      await collect(registry.stream({ models: ['m'], prompt: 'a b c' }));
+      await registry.invoke({ models: ['m'], prompt: 'a b c' });
+    }
+    expect(server.connections - before).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('plain HTTP endpoints', () => {
   it('posts {prompt, max_tokens} and reads "response"', async () => {
     const result = await registryWith(`${server.url}/generate`).invoke({ models: ['m'], prompt: 'question', system: 'context here', maxTokens: 99 });

@@ -30,7 +30,10 @@ export const ollamaProvider: Provider = {
   async *stream(spec, request, ctx): AsyncGenerator<string, CompletionMeta> {
     const url = urlOf(spec, request);
     const res = await openWithRetries(spec, ctx, () => build(spec, request, ctx, url, true), notFound(spec, url));
+    let final: CompletionMeta | undefined;
+    // Read to the end even after "done", so that the connection goes back to the pool.
     for await (const line of readLines(res, url, ctx.deadline)) {
+      if (final !== undefined) continue;
       let chunk: OllamaChunk;
       try {
         chunk = JSON.parse(line) as OllamaChunk;
@@ -44,11 +47,9 @@ export const ollamaProvider: Provider = {
       }
       const text = textOf(chunk);
       if (text) yield text;
-      if (chunk.done === true) {
-        res.body.destroy();
-        return metaOf(chunk);
-      }
+      if (chunk.done === true) final = metaOf(chunk);
     }
+    if (final !== undefined) return final;
     throw new RegistryError('CONNECTION_DROPPED', `${url} ended the stream without its final "done" line`, { url });
   },
 

@@ -37,12 +37,15 @@ export const openAiProvider: Provider = {
     const parser = createParser({ onEvent: (event) => events.push(event) });
     let finishReason: string | undefined;
     let usage: CompletionMeta['usage'];
+    let finished = false;
+    // Read to the end even after [DONE], so that the connection goes back to the pool.
     for await (const text of readText(res, url, ctx.deadline)) {
+      if (finished) continue;
       parser.feed(text);
       for (const event of events.splice(0)) {
         if (event.data === '[DONE]') {
-          res.body.destroy();
-          return { finishReason, usage };
+          finished = true;
+          break;
         }
         let chunk: ChatCompletion;
         try {
@@ -62,6 +65,7 @@ export const openAiProvider: Provider = {
         if (chunk.usage) usage = usageOf(chunk);
       }
     }
+    if (finished) return { finishReason, usage };
     throw new RegistryError('CONNECTION_DROPPED', `${url} ended the stream without "data: [DONE]"`, { url });
   },
 

@@ -41,6 +41,8 @@ export interface FakeModelServer {
   readonly url: string;
   readonly port: number;
   readonly requests: RecordedRequest[];
+  /** TCP connections accepted so far (a client that reuses connections keeps this low). */
+  readonly connections: number;
   script(model: string, behaviour: FakeBehaviour | undefined): void;
   setModels(models: readonly string[]): void;
   /** Forgets scripts and recorded requests. */
@@ -68,6 +70,8 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {})
       });
   });
   server.keepAliveTimeout = 10_000;
+  let connections = 0;
+  server.on('connection', () => connections++);
 
   async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] as string;
@@ -179,6 +183,9 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {})
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
+    get connections() {
+      return connections;
+    },
     script(model, behaviour) {
       if (behaviour === undefined) scripts.delete(model);
       else scripts.set(model, { behaviour, used: 0 });
