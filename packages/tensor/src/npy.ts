@@ -1,6 +1,7 @@
 import { TensorError } from './tensorError.js';
 import { createTensor, formatShape, shapeSize } from './tensor.js';
 import type { Tensor } from './tensor.js';
+import { halfToFloat } from './half.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -85,11 +86,3 @@ export function serializeNpy(tensor: Tensor): Uint8Array {
 }
 
 /** IEEE 754 binary16 to a JS number. */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 31) return fraction === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
