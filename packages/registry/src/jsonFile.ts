@@ -5,17 +5,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryError } from './registryError.js';
 
 /**
- * Writes `text` to `file` so that readers see either the old content or the new,
+ * Writes `content` to `file` so that readers see either the old content or the new,
  * never a half-written file: a temporary file in the same directory is written,
  * flushed and renamed over the target.
  */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
+export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
   const dir = dirname(file);
   await mkdir(dir, { recursive: true });
   const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', 0o644);
   try {
-    await handle.writeFile(text, 'utf8');
+    await handle.writeFile(content);
     await handle.sync();
   } finally {
     await handle.close();

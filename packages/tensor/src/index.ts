@@ -22,6 +22,7 @@ export { syntheticSequence } from './synthetic.js';
 export type { SyntheticOptions } from './synthetic.js';
 export { parseNpy, serializeNpy } from './npy.js';
 export { parseSafetensors, serializeSafetensors } from './safetensors.js';
+export { bfloat16ToFloat, halfToFloat } from './half.js';
 export type { SafetensorsEntry, SafetensorsFile } from './safetensors.js';
 export { describeIssues, describeValue, isNumberList } from './issues.js';
 export type { ValidationIssue } from './issues.js';

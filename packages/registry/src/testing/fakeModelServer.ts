@@ -19,7 +19,9 @@ export type FakeBehaviour =
   /** Stream `afterChunks` chunks, then Ollama's `{"error": message}` line (status 200), or an SSE error event. */
   | { readonly kind: 'midStreamError'; readonly afterChunks: number; readonly message: string }
   /** Answer 200 with a body that is not JSON. */
-  | { readonly kind: 'garbage' };
+  | { readonly kind: 'garbage' }
+  /** Answer normally, but with this text instead of the echo. */
+  | { readonly kind: 'reply'; readonly text: string };
 
 export interface RecordedRequest {
   readonly method: string;
@@ -138,7 +140,7 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {})
       return;
     }
 
-    const text = `echo(${model}): ${prompt ?? ''}`;
+    const text = behaviour?.kind === 'reply' ? behaviour.text : `echo(${model}): ${prompt ?? ''}`;
     const pieces = text.split(/(?<= )/);
     const stream = api === 'ollama' ? b['stream'] !== false : api === 'openai' ? b['stream'] === true : false;
     const chat = path === '/api/chat' || path === '/v1/chat/completions';
