@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { GatewayError } from './gatewayError.js';
+import { USAGE, parseServeArgs, serve } from './serve.js';
+import { SERVER_VERSION } from './version.js';
+
+// stdout carries JSON-RPC only: anything a dependency prints goes to stderr instead.
+console.log = console.error;
+console.info = console.error;
+console.debug = console.error;
+
+async function main(): Promise<void> {
+  let options;
+  try {
+    options = parseServeArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`globalmcp-server: ${(error as Error).message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (options === 'help') {
+    process.stderr.write(`${USAGE}\n`);
+    return;
+  }
+  if (options === 'version') {
+    process.stderr.write(`${SERVER_VERSION}\n`);
+    return;
+  }
+  const { gateway, http } = await serve(options);
+  if (http === undefined) return;
+  const stop = async () => {
+    await http.close();
+    await gateway.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof GatewayError || (error instanceof Error && typeof (error as { code?: unknown }).code === 'string');
+  process.stderr.write(`globalmcp-server: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+  process.exit(1);
+});
