@@ -246,8 +246,8 @@ export class ModelRegistry {
   /**
    * Calls the first model of the chain that answers: the tier's models in order,
    * then its neighbouring tiers', then a labelled mock (or `ALL_FAILED` when the
-   * fallback is `"error"`). Servers in cooldown are skipped, unless every model
-   * was skipped, in which case they are tried after all. Every step is in `attempts`.
+   * fallback is `"error"`). Servers in cooldown are skipped; when every model is
+   * in cooldown, the first one is tried anyway. Every step is in `attempts`.
    */
   async invoke(request: InvokeRequest): Promise<InvocationResult> {
     const started = performance.now();
@@ -356,7 +356,8 @@ export class ModelRegistry {
       tried++;
       yield candidate;
     }
-    if (tried === 0) yield* skipped;
+    // Everything in cooldown: rather than fail (or answer with a mock) without trying, probe the first one.
+    if (tried === 0 && skipped[0] !== undefined) yield skipped[0];
     if ((req.fallback ?? this.config.fallback) === 'mock') {
       const tier = req.tier ?? 'moderate';
       const registered = [...this.config.models.values()].find((s) => s.provider === 'mock' && s.model === tier);
@@ -380,11 +381,17 @@ export class ModelRegistry {
       error instanceof RegistryError ? error : new RegistryError('BAD_RESPONSE', `${candidate.spec.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     this.health.recordFailure(candidate.spec, failure);
     attempts.push({ ...attempt(candidate, 'failed', performance.now() - started, requests), error: { code: failure.code, message: failure.message } });
-    this.logger.log('warn', `model ${candidate.spec.name} failed: ${failure.message}`, { model: candidate.spec.name, code: failure.code });
+    this.logger.log('debug', `model ${candidate.spec.name} failed: ${failure.message}`, { model: candidate.spec.name, code: failure.code });
     return failure;
   }
 
   private result(candidate: Candidate, text: string, meta: CompletionMeta, attempts: Attempt[], started: number): InvocationResult {
+    const failed = attempts.filter((a) => a.outcome !== 'ok');
+    if (failed.length > 0) {
+      this.logger.log(candidate.spec.provider === 'mock' ? 'warn' : 'info', `${candidate.spec.name} answered after ${failed.length} other model(s) failed or were skipped`, {
+        tried: failed.map((a) => `${a.model}: ${a.error?.code ?? a.outcome}`).join('; '),
+      });
+    }
     return {
       text,
       model: candidate.spec.name,

@@ -91,7 +91,7 @@ describe('fallback', () => {
     expect(second.model).toBe('mistral');
   });
 
-  it('tries servers in cooldown anyway when every model is in cooldown, and brings back one that recovered', async () => {
+  it('tries the first server in cooldown anyway when every model is in cooldown, and brings back one that recovered', async () => {
     const reg = ModelRegistry.fromDocument({ ollamaHost: server.url, fallback: 'error', models: { phi3: 'ollama://phi3' }, complexity_mapping: { simple: ['phi3'] } });
     server.script('phi3', { kind: 'drop' });
     await expect(reg.invoke({ tier: 'simple', prompt: 'x', neighbours: false })).rejects.toMatchObject({ code: 'ALL_FAILED' });
@@ -103,6 +103,22 @@ describe('fallback', () => {
       ['ok', undefined],
     ]);
     expect(reg.health.cooldown(reg.getModel('phi3'))).toBeUndefined();
+  });
+
+  it('probes only the first model when the whole chain is in cooldown', async () => {
+    const reg = ModelRegistry.fromDocument({
+      ollamaHost: `http://${deadHost}`,
+      models: { a: 'ollama://a', b: 'ollama://b' },
+      complexity_mapping: { simple: ['a', 'b'] },
+    });
+    await reg.invoke({ tier: 'simple', prompt: 'x', neighbours: false });
+    const again = await reg.invoke({ tier: 'simple', prompt: 'x', neighbours: false });
+    expect(again.attempts.map((a) => [a.model, a.outcome])).toEqual([
+      ['a', 'skipped'],
+      ['b', 'skipped'],
+      ['a', 'failed'],
+      ['mock-simple', 'ok'],
+    ]);
   });
 
   it('honours exclusions and explicit model lists', async () => {
