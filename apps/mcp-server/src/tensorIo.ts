@@ -9,6 +9,7 @@ import { GatewayError } from './gatewayError.js';
 /** Largest tensor file read (bytes). */
 export const MAX_TENSOR_FILE_BYTES = 2 * 1024 ** 3;
 const MAX_ELEMENTS = 256 * 1024 ** 2;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 const Base64TensorSchema = z.strictObject({
   dtype: z.enum(['float16', 'float32', 'float64']).describe('Element type of `data`, little-endian.'),
@@ -102,15 +103,19 @@ function fromBase64(input: z.infer<typeof Base64TensorSchema>, field: string): T
   const width = input.dtype === 'float64' ? 8 : input.dtype === 'float32' ? 4 : 2;
   const count = shapeSize(input.shape);
   if (count > MAX_ELEMENTS) throw new GatewayError('INVALID_ARGUMENT', `${field}: shape ${formatShape(input.shape)} has more than ${MAX_ELEMENTS} elements`);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(input.data.replace(/\s+/g, ''))) throw new GatewayError('INVALID_ARGUMENT', `${field}.data: not base64`);
+  if (!BASE64.test(input.data)) throw new GatewayError('INVALID_ARGUMENT', `${field}.data: not base64 (expected A-Z, a-z, 0-9, "+", "/" and "=" padding, no whitespace)`);
   const bytes = Buffer.from(input.data, 'base64');
   if (bytes.length !== count * width) {
     throw new GatewayError('INVALID_ARGUMENT', `${field}.data: shape ${formatShape(input.shape)} of ${input.dtype} needs ${count * width} bytes; the base64 decodes to ${bytes.length}`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const data = width === 8 ? new Float64Array(count) : new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    data[i] = width === 8 ? view.getFloat64(i * 8, true) : width === 4 ? view.getFloat32(i * 4, true) : halfToFloat(view.getUint16(i * 2, true));
+  let data: Float32Array | Float64Array;
+  if (width === 2) {
+    data = new Float32Array(count);
+    for (let i = 0; i < count; i++) data[i] = halfToFloat(bytes.readUInt16LE(i * 2));
+  } else {
+    // A copy on a fresh (aligned) buffer; typed arrays read the platform's byte order, little-endian everywhere Node runs.
+    const aligned = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+    data = width === 8 ? new Float64Array(aligned) : new Float32Array(aligned);
   }
   return checked(createTensor(data, [...input.shape]), field);
 }

@@ -23,6 +23,10 @@ describe('tensor inputs', () => {
     const b64 = Buffer.from(new Float32Array([1, 2, 3]).buffer).toString('base64');
     const fromB64 = await decodeTensor({ dtype: 'float32', shape: [3], data: b64 }, 'kv', [allowed]);
     expect([...fromB64.tensor.data]).toEqual([1, 2, 3]);
+    const half = Buffer.from(new Uint16Array([0x3c00, 0xc000, 0x3800]).buffer).toString('base64');
+    expect([...(await decodeTensor({ dtype: 'float16', shape: [3], data: half }, 'kv', [allowed])).tensor.data]).toEqual([1, -2, 0.5]);
+    const f64 = await decodeTensor({ dtype: 'float64', shape: [2], data: Buffer.from(new Float64Array([0.1, 1e300]).buffer).toString('base64') }, 'kv', [allowed]);
+    expect(f64.tensor.data).toEqual(new Float64Array([0.1, 1e300]));
     const fromFile = await decodeTensor({ path: 'x.npy' }, 'kv', [allowed]);
     expect(fromFile).toMatchObject({ source: 'file', tensor: { shape: [2, 3] } });
   });
