@@ -60,7 +60,10 @@ export function createMcpServer(gateway: Gateway, tools: readonly ToolDefinition
         structuredContent: outcome.structured as Record<string, unknown>,
       };
     } catch (error) {
-      if (extra.signal.aborted) return errorResult(`${tool.name} was cancelled`);
+      if (extra.signal.aborted) {
+        gateway.logger.log('info', `${tool.name} was cancelled by the client`, { tool: tool.name });
+        return errorResult(`${tool.name} was cancelled`);
+      }
       const code = (error as { code?: unknown } | undefined)?.code;
       const message = error instanceof Error ? error.message : String(error);
       const known = error instanceof Error && typeof code === 'string';

@@ -68,7 +68,9 @@ describe('Streamable HTTP with the SDK client', () => {
       controller.abort();
       await expect(call).rejects.toThrow();
       expect(performance.now() - started).toBeLessThan(1_000);
-      await expect.poll(() => server.stderr(), { timeout: 3_000 }).toMatch(/route_prompt was cancelled|cancelled/);
+      await expect.poll(() => server.stderr(), { timeout: 3_000 }).toMatch(/route_prompt was cancelled by the client/);
+      // The model request itself was aborted, not left running.
+      await expect.poll(() => models.abandoned, { timeout: 3_000 }).toBeGreaterThanOrEqual(1);
       const after = await client.callTool({ name: 'classify_prompt', arguments: { prompt: 'Fix indentation' } });
       expect(after.structuredContent).toMatchObject({ complexity: 'simple' });
       await client.close();
@@ -145,6 +147,17 @@ describe('requests refused before the MCP layer', () => {
     expect(big.status).toBe(413);
   });
 
+  it('answers well-formed JSON that is not JSON-RPC with a 400 JSON-RPC error, and keeps the session usable', async () => {
+    const sessionId = await openSession();
+    const headers = { ...HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' };
+    const notRpc = await fetch(server.url, { method: 'POST', headers, body: JSON.stringify({ hello: 'world' }) });
+    expect(notRpc.status).toBe(400);
+    expect(((await notRpc.json()) as { error: { code: number } }).error.code).toBe(-32700);
+    const ok = await fetch(server.url, { method: 'POST', headers: { ...headers, accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }) });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('"id":9');
+  });
+
   it('answers an unknown session with 404, a missing one with 400, and a bad protocol version with 400', async () => {
     const unknown = await fetch(server.url, { method: 'POST', headers: { ...HEADERS, 'mcp-session-id': 'no-such-session' }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
     expect(unknown.status).toBe(404);
@@ -200,5 +213,28 @@ describe('authentication and binding', () => {
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(2);
     expect(stderr).toMatch(/port "eighty" \(from --port\): expected an integer from 0 to 65535/);
     expect(stderr).toMatch(/Usage: globalmcp-server/);
+  });
+});
+
+describe('configuration', () => {
+  it('applies an edit of model_registry.json without a restart', async () => {
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const file = join(config.dir, 'model_registry.json');
+    const original = await readFile(file, 'utf8');
+    try {
+      const doc = JSON.parse(original) as { models: Record<string, string>; complexity_mapping: Record<string, string[]> };
+      doc.models['coder'] = 'ollama://mistral';
+      doc.complexity_mapping['simple'] = ['coder'];
+      await writeFile(file, JSON.stringify(doc));
+      const client = await connect();
+      await expect
+        .poll(async () => ((await client.callTool({ name: 'route_prompt', arguments: { prompt: 'Rename variable x' } })).structuredContent as { model_used: string }).model_used, { timeout: 5_000 })
+        .toBe('coder');
+      await client.close();
+    } finally {
+      await writeFile(file, original);
+      await expect.poll(async () => ((await (await fetch(`${server.base}/health`)).json()) as { models: unknown[] }).models.length, { timeout: 5_000 }).toBe(4);
+    }
   });
 });

@@ -45,6 +45,8 @@ export interface FakeModelServer {
   readonly requests: RecordedRequest[];
   /** TCP connections accepted so far (a client that reuses connections keeps this low). */
   readonly connections: number;
+  /** Requests whose client went away before the answer was complete (a cancelled call). */
+  readonly abandoned: number;
   script(model: string, behaviour: FakeBehaviour | undefined): void;
   setModels(models: readonly string[]): void;
   /** Forgets scripts and recorded requests. */
@@ -65,6 +67,9 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {})
   const scripts = new Map<string, { behaviour: FakeBehaviour; used: number }>();
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
+    res.on('close', () => {
+      if (!res.writableFinished && !droppedOnPurpose.has(res)) abandoned++;
+    });
     readBody(req)
       .then((raw) => handle(req, res, raw))
       .catch(() => {
@@ -73,6 +78,8 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {})
   });
   server.keepAliveTimeout = 10_000;
   let connections = 0;
+  let abandoned = 0;
+  const droppedOnPurpose = new WeakSet<ServerResponse>();
   server.on('connection', () => connections++);
 
   async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
@@ -121,6 +128,7 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {})
     }
     if (behaviour?.kind === 'delay') await sleep(behaviour.ms);
     if (behaviour?.kind === 'drop' && !behaviour.afterChunks) {
+      droppedOnPurpose.add(res);
       req.socket.destroy();
       return;
     }
@@ -155,6 +163,7 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {})
     for (let i = 0; i < pieces.length; i++) {
       if (behaviour?.kind === 'drop' && i === behaviour.afterChunks) {
         await sleep(20); // let the chunks already written reach the client
+        droppedOnPurpose.add(res);
         req.socket.destroy();
         return;
       }
@@ -187,6 +196,9 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {})
     requests,
     get connections() {
       return connections;
+    },
+    get abandoned() {
+      return abandoned;
     },
     script(model, behaviour) {
       if (behaviour === undefined) scripts.delete(model);
