@@ -1,5 +1,5 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Gateway } from './gateway.js';
@@ -38,7 +38,8 @@ export function createMcpServer(gateway: Gateway, tools: readonly ToolDefinition
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const tool = byName.get(request.params.name);
     if (tool === undefined) {
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${request.params.name}"; available: ${[...byName.keys()].join(', ')}`);
+      // Not McpError: it would put "MCP error -32602:" into the message, and clients add their own prefix.
+      throw Object.assign(new Error(`Unknown tool "${request.params.name}"; available: ${[...byName.keys()].join(', ')}`), { code: ErrorCode.InvalidParams });
     }
     const parsed = tool.input.safeParse(request.params.arguments ?? {}, { reportInput: true });
     if (!parsed.success) {

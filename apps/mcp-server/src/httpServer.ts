@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { BoundedEventStore } from './boundedEventStore.js';
 import { createMcpServer } from './createMcpServer.js';
 import type { Gateway } from './gateway.js';
 import { GatewayError } from './gatewayError.js';
@@ -123,6 +124,8 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
       if (!initialize) return jsonRpcError(res, 400, -32000, 'Bad Request: no mcp-session-id header; send initialize first');
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
+        eventStore: new BoundedEventStore(),
+        retryInterval: 1_000,
         onsessioninitialized: (id) => {
           sessions.set(id, { transport, server, lastSeen: Date.now() });
           log.log('info', 'session opened', { session: id, sessions: sessions.size });

@@ -105,6 +105,20 @@ describe('Streamable HTTP with the SDK client', () => {
   });
 });
 
+describe('resumable streams', () => {
+  it('open with a priming event id and a retry hint, so a client can resume with Last-Event-ID', async () => {
+    const sessionId = await openSession();
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { ...HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }),
+    });
+    const body = await res.text();
+    expect(body).toMatch(/^id: \S+\nretry: 1000\ndata: *\n/m);
+    expect(body).toMatch(/id: \S+\ndata: \{.*"id":7/);
+  });
+});
+
 describe('GET /health', () => {
   it('reports status, version, uptime and every model endpoint', async () => {
     const res = await fetch(`${server.base}/health`);
