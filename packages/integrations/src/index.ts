@@ -1,0 +1,48 @@
+// Everything exported here is the public API of @globalmcp/integrations.
+export { IntegrationsError } from './integrationsError.js';
+export type { IntegrationsErrorCode, IntegrationsErrorDetails, MissingVariable } from './integrationsError.js';
+export {
+  DEFAULT_CHILD_TIMEOUT_MS,
+  ServerEntrySchema,
+  ServersFileSchema,
+  childEnvironment,
+  loadServersConfig,
+  parseServersConfig,
+  parseServersFile,
+  resolveServersConfig,
+} from './serversConfig.js';
+export type {
+  ChildServerConfig,
+  ChildTransport,
+  RemoteChildServerConfig,
+  ServerEntry,
+  ServersConfig,
+  ServersConfigOptions,
+  ServersFile,
+  ServersFileFormat,
+  ServersFileInput,
+  StartupMode,
+  StdioChildServerConfig,
+} from './serversConfig.js';
+export {
+  DEFAULT_TOOL_BUDGET,
+  MAX_TOOL_NAME_LENGTH,
+  TOOL_NAME_HASH_LENGTH,
+  TOOL_NAME_SEPARATOR,
+  planToolNames,
+  publicToolName,
+  resolvePublicName,
+  sanitizeToolName,
+} from './toolNames.js';
+export type {
+  BudgetPolicy,
+  ChildTools,
+  HiddenTool,
+  PlannedTool,
+  ToolBudget,
+  ToolCollision,
+  ToolNamePlan,
+  ToolOrigin,
+  UnmatchedPattern,
+} from './toolNames.js';
+export { matchesGlob } from './glob.js';
