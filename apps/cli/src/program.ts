@@ -6,6 +6,7 @@ import { UsageError } from './output.js';
 import type { Io } from './output.js';
 import { registerRouteCommands } from './routeCommands.js';
 import { registerServeCommand } from './serveCommand.js';
+import { registerServersCommand } from './serversCommand.js';
 import { registerTensorCommands } from './tensorCommands.js';
 
 export const EXIT_OK = 0;
@@ -30,6 +31,7 @@ Results go to stdout, diagnostics to stderr. Colour only on a terminal; NO_COLOR
   registerTensorCommands(program, io);
   registerRouteCommands(program, io);
   registerModelsCommand(program, io);
+  registerServersCommand(program, io);
   registerServeCommand(program, io);
   registerDoctorCommand(program, io);
   for (const command of program.commands) {

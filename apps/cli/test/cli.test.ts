@@ -227,6 +227,34 @@ describe('models and doctor', () => {
   });
 });
 
+describe('servers', () => {
+  it('lists the configured children, with those missing credentials disabled and the reason', async () => {
+    const config = await configDir('servers-config');
+    await writeFile(
+      join(config, 'servers.json'),
+      JSON.stringify({
+        mcpServers: {
+          filesystem: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', '${HOME}/projects'] },
+          jira: { command: 'npx', args: ['-y', 'mcp-jira'], env: { JIRA_API_TOKEN: '${JIRA_API_TOKEN}' } },
+        },
+      }),
+    );
+    const run = await cli(['--config-dir', config, '--json', 'servers', 'list'], { env: { HOME: '/home/dev', JIRA_API_TOKEN: '' } });
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as { servers: { name: string; target: string; state: string }[] };
+    expect(out.servers).toEqual([
+      expect.objectContaining({ name: 'filesystem', target: 'npx -y @modelcontextprotocol/server-filesystem /home/dev/projects', state: 'enabled' }),
+      expect.objectContaining({ name: 'jira', state: 'disabled: missing JIRA_API_TOKEN' }),
+    ]);
+    const none = await cli(['--config-dir', await configDir('no-servers'), 'servers', 'list']);
+    expect(none.stdout).toMatch(/no child servers: .*servers\.json does not exist/);
+    await writeFile(join(config, 'servers.json'), '{"mcpServers": {"x": {"command": 42}}}');
+    const broken = await cli(['--config-dir', config, 'servers', 'list']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/IntegrationsError CONFIG_INVALID: .*servers\.json/);
+  });
+});
+
 describe('serve', () => {
   it('starts the HTTP server, which answers /health', async () => {
     const config = await configDir('serve-config');

@@ -197,7 +197,8 @@ export function parseServersFile(raw: unknown, file: string = IN_MEMORY): Server
 /**
  * Applies defaults and resolves `${VAR}`, `${VAR:-default}` (and VS Code's `${env:VAR}`) in `command`, `args`,
  * `env` values, `envFile`, `cwd`, `url` and header values of every enabled server. `${VAR:-default}` uses the
- * default when `VAR` is unset or empty; `${VAR}` of a variable set to `""` is `""`; `$${` is a literal `${`.
+ * default when `VAR` is unset or empty; `${VAR}` of an unset or empty variable is missing (write `${VAR:-}` to
+ * accept an empty value); `$${` is a literal `${`.
  */
 export function resolveServersConfig(doc: ServersFile, options: ServersConfigOptions = {}): ServersConfig {
   const file = options.file ?? IN_MEMORY;
@@ -372,7 +373,8 @@ function expandVariables(text: string, env: Readonly<Record<string, string | und
     const fallback = parsed[2];
     const set = env[name];
     if (fallback !== undefined) return set === undefined || set === '' ? fallback : set;
-    if (set === undefined) {
+    // An empty credential is no credential: `.env` files often hold `TOKEN=` placeholders.
+    if (set === undefined || set === '') {
       missing.push(name);
       return '';
     }

@@ -253,8 +253,9 @@ describe('interpolation', () => {
     expect(one(entry, { EMPTY: '', SET: 'given' }).args).toEqual(['8080', 'fallback', 'given', '']);
   });
 
-  it('gives "" for a variable set to the empty string, as a shell does', () => {
-    expect(one({ command: 'x', env: { A: '${EMPTY}' } }, { EMPTY: '' }).env).toEqual({ A: '' });
+  it('counts a variable set to the empty string as missing (an empty credential is no credential), unless a default allows it', () => {
+    expect(() => one({ command: 'x', env: { A: '${EMPTY}' } }, { EMPTY: '' })).toThrow(/EMPTY/);
+    expect(one({ command: 'x', env: { A: '${EMPTY:-}' } }, { EMPTY: '' }).env).toEqual({ A: '' });
   });
 
   it("accepts VS Code's ${env:VAR} and keeps $${ as a literal ${", () => {
