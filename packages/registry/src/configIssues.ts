@@ -33,3 +33,28 @@ function preview(value: unknown): string {
   if (value === null || typeof value !== 'object') return String(value);
   return 'an object';
 }
+
+/**
+ * `file:line:column: invalid JSON: what` for a JSON.parse error, the position
+ * taken from the "position N" (or "line L column C") that V8's message gives.
+ */
+export function describeJsonError(file: string, text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const what = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/\s+in JSON at position \d+/, '');
+  return `${file}${jsonErrorLocation(text, message)}: invalid JSON: ${what}`;
+}
+
+function jsonErrorLocation(text: string, message: string): string {
+  const lc = /\(line (\d+) column (\d+)\)/.exec(message);
+  if (lc) return `:${lc[1]}:${lc[2]}`;
+  const at = /at position (\d+)/.exec(message);
+  const pos = at ? Number(at[1]) : /Unexpected end of JSON input/.test(message) ? text.length : -1;
+  if (pos < 0) return '';
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < pos; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return `:${line}:${pos - lineStart + 1}`;
+}

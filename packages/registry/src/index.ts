@@ -4,7 +4,7 @@ export type { RegistryErrorCode, RegistryErrorDetails } from './registryError.js
 export { TIERS, NEIGHBOUR_TIERS } from './tiers.js';
 export type { Tier } from './tiers.js';
 export type { Attempt } from './attempt.js';
-export { formatConfigIssues, jsonPath } from './configIssues.js';
+export { describeJsonError, formatConfigIssues, jsonPath } from './configIssues.js';
 export { parseJsonText, readJsonFile, updateJsonFile, withFileLock, writeFileAtomic } from './jsonFile.js';
 export type { FileLockOptions } from './jsonFile.js';
 export type { LogLevel, Logger } from './logger.js';

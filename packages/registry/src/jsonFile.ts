@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { describeJsonError } from './configIssues.js';
 import { RegistryError } from './registryError.js';
 
 /**
@@ -149,6 +150,6 @@ export function parseJsonText(file: string, text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new RegistryError('CONFIG_INVALID', `${file}: not valid JSON (${(error as Error).message})`, { cause: error });
+    throw new RegistryError('CONFIG_INVALID', describeJsonError(file, text, error), { cause: error });
   }
 }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { TIERS, formatConfigIssues, jsonPath } from '@globalmcp/registry';
+import { TIERS, describeJsonError, formatConfigIssues, jsonPath } from '@globalmcp/registry';
 import type { Tier } from '@globalmcp/registry';
 import { z } from 'zod';
 import { DEFAULT_BIAS, DEFAULT_RULES, DEFAULT_SCAN_CHARS, DEFAULT_SIGNALS, DEFAULT_TEMPERATURE } from './defaultRules.js';
@@ -192,29 +192,9 @@ export async function loadRouterConfig(file: string): Promise<RouterConfig> {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new RouterError('CONFIG_INVALID', `${file}${jsonErrorLocation(text, (error as Error).message)}: invalid JSON: ${jsonErrorText((error as Error).message)}`, { cause: error });
+    throw new RouterError('CONFIG_INVALID', describeJsonError(file, text, error), { cause: error });
   }
   return parseRouterConfig(raw, file);
-}
-
-/** ":line:column" of a JSON.parse error, from the "position N" (or "line L column C") its message gives. */
-function jsonErrorLocation(text: string, message: string): string {
-  const lc = /\(line (\d+) column (\d+)\)/.exec(message);
-  if (lc) return `:${lc[1]}:${lc[2]}`;
-  const at = /at position (\d+)/.exec(message);
-  const pos = at ? Number(at[1]) : /Unexpected end of JSON input/.test(message) ? text.length : -1;
-  if (pos < 0) return '';
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < pos; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return `:${line}:${pos - lineStart + 1}`;
-}
-
-function jsonErrorText(message: string): string {
-  return message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/\s+in JSON at position \d+/, '');
 }
 
 /** The built-in config (see defaultRules.ts), validated; frozen. config/router.json holds the same values. */
