@@ -200,7 +200,7 @@ describe('the registry file', () => {
   it('reports a file that is not JSON with its name', async () => {
     const file = join(dir, 'model_registry.json');
     await writeFile(file, '{"models": {');
-    await expect(ModelRegistry.open(file)).rejects.toThrow(`${file}:1:13: invalid JSON: Expected property name or '}'`);
+    await expect(ModelRegistry.open(file)).rejects.toThrow(`${file}:1:13: invalid JSON: `);
   });
 
   it('loses no update when two processes edit the file at once', async () => {
