@@ -42,6 +42,9 @@ export interface Classification {
 const DETAIL_CHARS = 60;
 /** Printable ASCII with no quote, backslash or run of spaces: quoted as it is. */
 const PLAIN = /^(?:[!#-[\]-~]| (?! ))*$/;
+const TIER_INDEX: Readonly<Record<Tier, number>> = { simple: 0, moderate: 1, complex: 2 };
+/** Feature values (counts, so integers >= 0) below this have their signal details made once. */
+const CACHED_DETAILS = 64;
 
 const FEATURE_UNITS: Record<FeatureName, string> = {
   chars: 'characters',
@@ -60,9 +63,18 @@ const FEATURE_UNITS: Record<FeatureName, string> = {
   questions: 'questions',
 };
 
-interface Hit {
-  count: number;
-  first: string;
+/** A signal with open bounds made infinite, and the text after the value in its evidence ("words (>= 80)"). */
+interface CompiledSignal {
+  id: string;
+  index: number;
+  min: number;
+  max: number;
+  tier: Tier;
+  tierIndex: number;
+  weight: number;
+  suffix: string;
+  /** The evidence detail for each value below CACHED_DETAILS, made when first needed: most prompts repeat them. */
+  details: Array<string | undefined>;
 }
 
 /**
@@ -76,12 +88,13 @@ interface Hit {
 export class Classifier {
   readonly config: RouterConfig;
   private readonly rules: readonly CheckedRule[];
-  /** The signals with open bounds made infinite and the text after the value in their evidence ("words (>= 80)"). */
-  private readonly signals: ReadonlyArray<{ id: string; index: number; min: number; max: number; tier: Tier; weight: number; suffix: string }>;
+  private readonly signals: readonly CompiledSignal[];
+  /** Each rule's tier as an index into the per-tier sums of classify(). */
+  private readonly ruleTiers: Uint8Array;
   /** Each rule, sticky, to try it at a candidate word. */
   private readonly sticky: readonly RegExp[];
-  /** Each rule whose start is not known, global, to scan the prose with. */
-  private readonly global: ReadonlyArray<RegExp | undefined>;
+  /** The rules whose start is not known, each with its pattern, global, to scan the prose with. */
+  private readonly global: ReadonlyArray<{ rule: number; re: RegExp }>;
   /** Rules by the packed first 1–4 letters of a word: exactly those letters (or the first four of a longer word). */
   private readonly byWord = new Map<number, number[]>();
   /** Rules by the packed first 1–3 letters a word starts with. */
@@ -93,6 +106,13 @@ export class Classifier {
   private readonly next: Float64Array;
   private readonly tried: Float64Array;
   private base = 0;
+  private readonly maxHits: Int32Array;
+  /** Per rule, for the call under way: the matches counted, and where the first one starts and ends in the prose. */
+  private readonly hits: Int32Array;
+  private readonly firstStart: Int32Array;
+  private readonly firstEnd: Int32Array;
+  /** The scores by TIER_INDEX while they add up (an index is cheaper than a property named by a variable). */
+  private readonly sums = new Float64Array(3);
 
   constructor(config?: RouterConfigInput) {
     this.config = config === undefined ? DEFAULT_ROUTER_CONFIG : parseRouterConfig(config);
@@ -103,11 +123,14 @@ export class Classifier {
       min: s.min ?? -Infinity,
       max: s.max ?? Infinity,
       tier: s.tier,
+      tierIndex: TIER_INDEX[s.tier],
       weight: s.weight,
       suffix: `${FEATURE_UNITS[s.feature]} (${band(s)})`,
+      details: new Array<string | undefined>(CACHED_DETAILS).fill(undefined),
     }));
+    this.ruleTiers = Uint8Array.from(this.rules, (r) => TIER_INDEX[r.tier]);
     this.sticky = this.rules.map((r) => new RegExp(r.pattern, 'iy'));
-    this.global = this.rules.map((r) => (r.prefixes === undefined ? new RegExp(r.pattern, 'gi') : undefined));
+    this.global = this.rules.flatMap((r, rule) => (r.prefixes === undefined ? [{ rule, re: new RegExp(r.pattern, 'gi') }] : []));
     this.rules.forEach((rule, i) => {
       for (const p of rule.prefixes?.exact ?? []) {
         const key = wordKey(p, 0, p.length);
@@ -123,6 +146,10 @@ export class Classifier {
     });
     this.next = new Float64Array(this.rules.length);
     this.tried = new Float64Array(this.rules.length).fill(-1);
+    this.maxHits = Int32Array.from(this.rules, (r) => r.maxHits);
+    this.hits = new Int32Array(this.rules.length);
+    this.firstStart = new Int32Array(this.rules.length);
+    this.firstEnd = new Int32Array(this.rules.length);
   }
 
   /**
@@ -137,40 +164,52 @@ export class Classifier {
 
     const { features, prose, words, wordSlots } = measure(text, this.config.scanChars);
     const bias = this.thresholds.bias;
-    const scores: Record<Tier, number> = { simple: bias.simple, moderate: bias.moderate, complex: bias.complex };
+    const sums = this.sums;
+    sums[TIER_INDEX.simple] = bias.simple;
+    sums[TIER_INDEX.moderate] = bias.moderate;
+    sums[TIER_INDEX.complex] = bias.complex;
     const evidence: Evidence[] = [];
 
-    const hits = this.scan(prose, words, wordSlots);
+    this.scan(prose, words, wordSlots);
+    const hits = this.hits;
     for (let i = 0; i < this.rules.length; i++) {
-      const hit = hits[i];
-      if (hit === undefined) continue;
+      const count = hits[i]!;
+      if (count === 0) continue;
       const rule = this.rules[i]!;
-      const weight = rule.weight * hit.count;
-      scores[rule.tier] += weight;
-      evidence.push({ kind: 'rule', id: rule.id, tier: rule.tier, weight, detail: hit.count > 1 ? `${quote(hit.first)} (${hit.count} matches)` : quote(hit.first) });
+      const weight = rule.weight * count;
+      sums[this.ruleTiers[i]!] += weight;
+      const first = quote(prose, this.firstStart[i]!, this.firstEnd[i]!);
+      evidence.push({ kind: 'rule', id: rule.id, tier: rule.tier, weight, detail: count > 1 ? `${first} (${count} matches)` : first });
     }
     const values = featureValues(features);
     for (const signal of this.signals) {
       const value = values[signal.index]!;
       if (value < signal.min || value > signal.max) continue;
-      scores[signal.tier] += signal.weight;
-      evidence.push({ kind: 'feature', id: signal.id, tier: signal.tier, weight: signal.weight, detail: `${value} ${signal.suffix}` });
+      sums[signal.tierIndex] += signal.weight;
+      const detail = value < CACHED_DETAILS ? (signal.details[value] ??= `${value} ${signal.suffix}`) : `${value} ${signal.suffix}`;
+      evidence.push({ kind: 'feature', id: signal.id, tier: signal.tier, weight: signal.weight, detail });
     }
 
-    scores.simple = round(scores.simple);
-    scores.moderate = round(scores.moderate);
-    scores.complex = round(scores.complex);
+    const simple = round(sums[TIER_INDEX.simple]!);
+    const moderate = round(sums[TIER_INDEX.moderate]!);
+    const complex = round(sums[TIER_INDEX.complex]!);
     // ties go to moderate, then to simple
     let tier: Tier = 'moderate';
-    if (scores.simple > scores[tier]) tier = 'simple';
-    if (scores.complex > scores[tier]) tier = 'complex';
-    const top = scores[tier];
+    let top = moderate;
+    if (simple > top) {
+      tier = 'simple';
+      top = simple;
+    }
+    if (complex > top) {
+      tier = 'complex';
+      top = complex;
+    }
     const t = this.thresholds.temperature;
-    const sum = Math.exp((scores.simple - top) / t) + Math.exp((scores.moderate - top) / t) + Math.exp((scores.complex - top) / t);
+    const sum = Math.exp((simple - top) / t) + Math.exp((moderate - top) / t) + Math.exp((complex - top) / t);
     return {
       tier,
       confidence: round(1 / sum),
-      scores,
+      scores: { simple, moderate, complex },
       evidence,
       features,
       thresholds: this.thresholds,
@@ -180,55 +219,57 @@ export class Classifier {
 
   /**
    * Matches of each rule in `prose`, counted as a global regular expression would find them (non-overlapping, up
-   * to maxHits): rules with known word prefixes at the candidate words only, the others by a scan of their own.
+   * to maxHits), into `hits`, `firstStart` and `firstEnd`: rules with known word prefixes at the candidate words
+   * only, the others by a scan of their own.
    */
-  private scan(prose: string, words: Int32Array, wordSlots: number): Array<Hit | undefined> {
-    const rules = this.rules;
-    const hits: Array<Hit | undefined> = new Array(rules.length);
-    // positions are offset by `base`, which grows with every call, so the scratch arrays never need clearing
+  private scan(prose: string, words: Int32Array, wordSlots: number): void {
+    const hits = this.hits;
+    for (let r = 0; r < this.rules.length; r++) hits[r] = 0;
+    // positions are offset by `base`, which grows with every call, so `next` and `tried` never need clearing
     const base = this.base;
     this.base += prose.length + 1;
-    const { next, tried } = this;
     const useStart = this.byStart.size > 0;
     const filter = this.wordFilter;
     for (let w = 0; w < wordSlots; w += 3) {
       const at = words[w]!;
       const key = words[w + 2]!;
-      if ((filter[(key >>> 3) & 0x1fff]! & (1 << (key & 7))) !== 0) this.tryAt(prose, this.byWord.get(key), at, base, hits, next, tried);
-      if (useStart) for (let k = 1; k <= 3 && k <= words[w + 1]!; k++) this.tryAt(prose, this.byStart.get(wordKey(prose, at, k)), at, base, hits, next, tried);
+      if ((filter[(key >>> 3) & 0x1fff]! & (1 << (key & 7))) !== 0) this.tryAt(prose, this.byWord.get(key), at, base);
+      if (useStart) for (let k = 1; k <= 3 && k <= words[w + 1]!; k++) this.tryAt(prose, this.byStart.get(wordKey(prose, at, k)), at, base);
     }
-    for (let r = 0; r < rules.length; r++) {
-      const re = this.global[r];
-      if (re === undefined) continue;
+    for (const { rule: r, re } of this.global) {
       re.lastIndex = 0;
-      for (let m = re.exec(prose); m !== null && (hits[r]?.count ?? 0) < rules[r]!.maxHits; m = re.exec(prose)) {
-        record(hits, r, m[0]);
+      for (let m = re.exec(prose); m !== null && hits[r]! < this.maxHits[r]!; m = re.exec(prose)) {
+        this.record(r, m.index, m.index + m[0].length);
         if (m[0].length === 0) re.lastIndex++;
       }
     }
-    return hits;
   }
 
-  private tryAt(prose: string, candidates: number[] | undefined, at: number, base: number, hits: Array<Hit | undefined>, next: Float64Array, tried: Float64Array): void {
+  private tryAt(prose: string, candidates: number[] | undefined, at: number, base: number): void {
     if (candidates === undefined) return;
+    const { next, tried, hits, maxHits } = this;
     const stamp = base + at;
-    for (const r of candidates) {
-      if (tried[r] === stamp || next[r]! > stamp || (hits[r]?.count ?? 0) >= this.rules[r]!.maxHits) continue;
+    for (let c = 0; c < candidates.length; c++) {
+      const r = candidates[c]!;
+      if (tried[r] === stamp || next[r]! > stamp || hits[r]! >= maxHits[r]!) continue;
       tried[r] = stamp;
       const re = this.sticky[r]!;
       re.lastIndex = at;
-      const m = re.exec(prose);
-      if (m === null) continue;
-      record(hits, r, m[0]);
-      next[r] = stamp + Math.max(1, m[0].length);
+      // test() rather than exec(): a sticky match starts at `at` and ends at lastIndex, and no match array is built
+      if (!re.test(prose)) continue;
+      const end = re.lastIndex;
+      this.record(r, at, end);
+      next[r] = stamp + Math.max(1, end - at);
     }
   }
-}
 
-function record(hits: Array<Hit | undefined>, r: number, text: string): void {
-  const hit = hits[r];
-  if (hit === undefined) hits[r] = { count: 1, first: text };
-  else hit.count++;
+  private record(r: number, start: number, end: number): void {
+    if (this.hits[r] === 0) {
+      this.firstStart[r] = start;
+      this.firstEnd[r] = end;
+    }
+    this.hits[r]++;
+  }
 }
 
 function add(map: Map<number, number[]>, key: number, rule: number): void {
@@ -257,9 +298,12 @@ function band(signal: Signal): string {
   return signal.min !== undefined ? `>= ${signal.min}` : `<= ${signal.max}`;
 }
 
-/** The matched text for evidence: at most DETAIL_CHARS characters, whitespace collapsed, control characters and lone surrogates replaced. */
-function quote(text: string): string {
-  let s = text.length > DETAIL_CHARS ? `${text.slice(0, DETAIL_CHARS)}…` : text;
+/**
+ * The text from `start` to `end` for evidence: at most DETAIL_CHARS characters, whitespace collapsed, control
+ * characters and lone surrogates replaced.
+ */
+function quote(text: string, start: number, end: number): string {
+  let s = end - start > DETAIL_CHARS ? `${text.slice(start, start + DETAIL_CHARS)}…` : text.slice(start, end);
   if (PLAIN.test(s)) return `"${s}"`;
   // eslint-disable-next-line no-control-regex
   s = s.replace(/\s+/g, ' ').replace(/[\x00-\x08\x0e-\x1f\x7f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');

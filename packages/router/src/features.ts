@@ -61,9 +61,12 @@ const FILE_EXTENSIONS = new Set(
   'py pyi ipynb js mjs cjs jsx ts tsx java kt go rs rb php cs cpp cc c h hpp swift scala sql json yaml yml toml ini cfg conf xml html htm css scss md rst txt sh gradle proto vue svelte lock env'.split(' '),
 );
 
-/** Words naming a system or service a task can span, each mapped to the system ("databases", "db" -> database). */
-const SYSTEMS = new Map<string, string>();
-for (const [system, words] of Object.entries({
+/**
+ * Words naming a system or service a task can span, each mapped to the system's bit ("databases", "db" -> the bit
+ * of database): the distinct systems of a prompt are a bit set.
+ */
+const SYSTEMS = new Map<string, number>();
+for (const [bit, words] of Object.values({
   database: 'database databases db sql postgres postgresql mysql sqlite mongo mongodb dynamodb cassandra',
   cache: 'cache caches caching redis memcached',
   queue: 'queue queues kafka rabbitmq sqs broker brokers',
@@ -86,15 +89,54 @@ for (const [system, words] of Object.entries({
   containers: 'docker kubernetes k8s cluster clusters',
   gateway: 'gateway gateways proxy proxies dns',
   email: 'email e-mail notification notifications',
-})) {
-  for (const word of words.split(' ')) SYSTEMS.set(word, system);
+}).entries()) {
+  for (const word of words.split(' ')) SYSTEMS.set(word, 1 << bit);
 }
-/** First two letters (lower case) and length of each word in SYSTEMS: a cheap test before the lookup. */
-const SYSTEM_SHAPES = new Set([...SYSTEMS.keys()].map((w) => shape(w.charCodeAt(0), w.charCodeAt(1), w.length)));
+/** The words of SYSTEMS by their shape (see shape()), to look a token up without making a string of it. */
+const SYSTEMS_BY_SHAPE = new Map<number, Array<{ word: string; bit: number }>>();
+/** Bit set of those shapes (4 KB, so it stays in cache): most tokens fail this test and skip the lookup. */
+const SYSTEM_SHAPES = new Uint8Array(1 << 12);
+for (const [word, bit] of SYSTEMS) {
+  const s = shape(word.charCodeAt(0), word.charCodeAt(1), word.length);
+  SYSTEM_SHAPES[s >>> 3]! |= 1 << (s & 7);
+  const list = SYSTEMS_BY_SHAPE.get(s);
+  if (list === undefined) SYSTEMS_BY_SHAPE.set(s, [{ word, bit }]);
+  else list.push({ word, bit });
+}
 
+/** Five bits of each of the first two characters (the same for both cases of a letter) and of the length. */
 function shape(c0: number, c1: number, length: number): number {
-  return ((c0 | 32) * 128 + (c1 | 32)) * 32 + (length & 31);
+  return ((c0 & 31) << 10) | ((c1 & 31) << 5) | (length & 31);
 }
+
+/** The bit of the system that the token from `start` to `end` names, in any case, or 0. */
+function systemBit(text: string, start: number, end: number): number {
+  const length = end - start;
+  // every word in SYSTEMS has 2 to 31 characters
+  if (length < 2 || length > 31) return 0;
+  const s = shape(text.charCodeAt(start), text.charCodeAt(start + 1), length);
+  if ((SYSTEM_SHAPES[s >>> 3]! & (1 << (s & 7))) === 0) return 0;
+  for (const { word, bit } of SYSTEMS_BY_SHAPE.get(s)!) if (word.length === length && equalsIgnoringCase(text, start, word)) return bit;
+  return 0;
+}
+
+/** Whether `text` from `start` holds `word` (lower case), in any case of ASCII letters. */
+function equalsIgnoringCase(text: string, start: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) {
+    const c = text.charCodeAt(start + k);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== word.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+function bitCount(bits: number): number {
+  let count = 0;
+  for (let b = bits; b !== 0; b &= b - 1) count++;
+  return count;
+}
+
+/** The end of an error type's name (`ValueError`). */
+const ERROR_TYPE = /(?:Error|Exception|Warning|Fault)$/;
 
 /** Dotted abbreviations and words before a parenthesis that are not code. */
 const NOT_COMPONENTS = new Set(['e.g', 'i.e', 'etc', 'vs', 'a.k.a', 'cf', 'and', 'or', 'if', 'for', 'while', 'see', 'also', 'note', 'is', 'in', 'of', 'the', 'a', 'to', 'with', 'as', 'on', 'at', 'by', 'be', 'it', 'this', 'that']);
@@ -142,10 +184,11 @@ function nextIndex(text: string, what: string, from: number): number {
 }
 
 // Trace headers start with one of these letters.
-const TRACE_HEADER_FIRST = new Set([...'TECpSCB'].map((c) => c.charCodeAt(0)));
+const TRACE_HEADER_FIRST = new Uint8Array(128);
+for (const c of 'TECpSCB') TRACE_HEADER_FIRST[c.charCodeAt(0)] = 1;
 
 function isTraceHeader(text: string, start: number, fc: number): boolean {
-  if (!TRACE_HEADER_FIRST.has(fc)) return false;
+  if (fc >= 128 || TRACE_HEADER_FIRST[fc] !== 1) return false;
   TRACE_HEADER.lastIndex = start;
   return TRACE_HEADER.test(text);
 }
@@ -163,8 +206,13 @@ function firstNonBlank(text: string, start: number, end: number): number {
   return i;
 }
 
-/** Whether a line (from `start` to `end`, exclusive) reads as code rather than prose. */
-function looksLikeCode(text: string, start: number, end: number): boolean {
+/**
+ * Whether a line (from `start` to `end`, exclusive) reads as code rather than prose. `mayBeDense`: whether the
+ * text has the 3 characters of code punctuation that a line dense in them needs.
+ */
+function looksLikeCode(text: string, start: number, end: number, mayBeDense: boolean): boolean {
+  // an empty line is prose; it may end the text, and reading past the end makes V8 drop its optimized code
+  if (start === end) return false;
   const first = text.charCodeAt(start);
   // indented by a tab or four spaces (Markdown code, pasted source); a list item indented so is still prose
   if (first === 9 || (first === 32 && text.startsWith('    ', start))) {
@@ -174,7 +222,7 @@ function looksLikeCode(text: string, start: number, end: number): boolean {
   CODE_START.lastIndex = start;
   if (CODE_START.test(text)) return true;
   // dense in code punctuation and short of prose; a long line that starts like neither is a paragraph
-  if (end - start > MAX_CODE_LINE) return false;
+  if (!mayBeDense || end - start > MAX_CODE_LINE) return false;
   let symbols = 0;
   let letters = 0;
   for (let i = start; i < end; i++) {
@@ -192,21 +240,37 @@ export function scanWindow(text: string, scanChars: number): string {
   return `${text.slice(0, head)}\n${text.slice(text.length - (scanChars - head))}`;
 }
 
-export function measure(text: string, scanChars: number): Measurement {
+/**
+ * The words and lines of the whole text, and its characters of code punctuation: with fewer than 3, no line is
+ * dense in them (see looksLikeCode).
+ */
+function countLength(text: string): { words: number; lines: number; symbols: number } {
   let words = 0;
   let lines = text.length > 0 ? 1 : 0;
+  let symbols = 0;
   let inWord = false;
   for (let i = 0, n = text.length; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c < 128 ? (CLASS[c]! & SPACE) !== 0 : isSpace(c)) {
+    const k = c < 128 ? CLASS[c]! : 0;
+    if ((k & SPACE) !== 0 || (c >= 128 && isSpace(c))) {
       if (c === 10) lines++;
       inWord = false;
-    } else if (!inWord) {
+      continue;
+    }
+    if (!inWord) {
       inWord = true;
       words++;
     }
+    if ((k & SYMBOL) !== 0) symbols++;
   }
+  return { words, lines, symbols };
+}
 
+export function measure(text: string, scanChars: number): Measurement {
+  // countLength() is a function of its own: when its loop gets hot, V8 compiles the function around the loop on
+  // the spot (on-stack replacement) from what it has seen so far. Were that measure(), the branches that short
+  // prompts never reach (code, traces, lists) would send longer prompts back out of the compiled code, call after call.
+  const { words, lines, symbols } = countLength(text);
   const window = scanWindow(text, scanChars);
   const prose: string[] = [];
   let codeBlocks = 0;
@@ -254,7 +318,7 @@ export function measure(text: string, scanChars: number): Measurement {
       if (!traceOpen) stackTraces++;
       traceOpen = true;
       stackFrames++;
-    } else if (inFence || looksLikeCode(window, start, end)) {
+    } else if (inFence || looksLikeCode(window, start, end, symbols >= 3)) {
       codeLines++;
     } else {
       traceOpen = false;
@@ -275,29 +339,25 @@ export function measure(text: string, scanChars: number): Measurement {
   }
 
   const proseText = prose.length === 1 ? prose[0]! : prose.join('\n');
-  const named = countNamed(proseText);
-
-  return {
-    features: {
-      chars: text.length,
-      words,
-      lines,
-      scannedChars: window.length,
-      codeBlocks,
-      codeLines,
-      stackTraces,
-      stackFrames,
-      errorTypes: named.errorTypes,
-      files: named.files,
-      components: named.components,
-      systems: named.systems,
-      listItems,
-      questions,
-    },
-    prose: proseText,
-    words: wordBuffer,
-    wordSlots: named.wordSlots,
+  const features: Features = {
+    chars: text.length,
+    words,
+    lines,
+    scannedChars: window.length,
+    codeBlocks,
+    codeLines,
+    stackTraces,
+    stackFrames,
+    // counted by countNamed()
+    errorTypes: 0,
+    files: 0,
+    components: 0,
+    systems: 0,
+    listItems,
+    questions,
   };
+  const wordSlots = countNamed(proseText, features);
+  return { features, prose: proseText, words: wordBuffer, wordSlots };
 }
 
 /**
@@ -318,12 +378,6 @@ export function wordKey(s: string, at: number, count: number): number {
   return chars * 4 + count - 1;
 }
 
-/**
- * Distinct named things in the prose, in one pass over its tokens (runs of word characters joined by ".", "-" or
- * "/"): error types (`ValueError`), file names (`widgets.py`, `src/app.ts`), code components (dotted names,
- * CamelCase, camelCase or snake_case identifiers, `calls(`) and systems (database, cache, queue, API, ...).
- * Records each run of word characters in the word buffer (start, length, key).
- */
 /** The words of the last prose measured (see Measurement.words); grown as needed and reused, to spare the collector. */
 let wordBuffer = new Int32Array(3 * 1024);
 
@@ -339,13 +393,19 @@ function pushWord(slot: number, start: number, length: number, key: number): num
   return slot + 3;
 }
 
-function countNamed(text: string): { errorTypes: number; files: number; components: number; systems: number; wordSlots: number } {
+/**
+ * Distinct named things in the prose, in one pass over its tokens (runs of word characters joined by ".", "-" or
+ * "/"): error types (`ValueError`), file names (`widgets.py`, `src/app.ts`), code components (dotted names,
+ * CamelCase, camelCase or snake_case identifiers, `calls(`) and systems (database, cache, queue, API, ...), set in
+ * `features`. Records each run of word characters in the word buffer (start, length, key) and returns the slots used.
+ */
+function countNamed(text: string, features: Features): number {
   let slot = 0;
   // most prompts name few things: the sets are made when the first one turns up
   let errors: Set<string> | undefined;
   let files: Set<string> | undefined;
   let components: Set<string> | undefined;
-  let systems: Set<string> | undefined;
+  let systems = 0;
   const n = text.length;
   for (let i = 0; i < n; ) {
     const first = text.charCodeAt(i);
@@ -398,23 +458,26 @@ function countNamed(text: string): { errorTypes: number; files: number; componen
     if (lastDot !== -1 && end - lastDot - 1 <= 5 && startsWithLetter && FILE_EXTENSIONS.has(text.slice(lastDot + 1, end).toLowerCase())) {
       (files ??= new Set()).add(text.slice(i, end));
     } else if (joins === 0 && startsWithLetter) {
-      const call = end < n && text.charCodeAt(end) === 40;
-      const system = dots === 0 && !snake && end - i < 32 && SYSTEM_SHAPES.has(shape(first, text.charCodeAt(i + 1), end - i)) ? SYSTEMS.get(text.slice(i, end).toLowerCase()) : undefined;
-      if (system !== undefined) {
+      const system = dots === 0 && !snake ? systemBit(text, i, end) : 0;
+      if (system !== 0) {
         // before the CamelCase test: PostgreSQL, GraphQL and MongoDB are systems
-        (systems ??= new Set()).add(system);
-      } else if (first >= 65 && first <= 90 && dots === 0 && /(?:Error|Exception|Warning|Fault)$/.test(text.slice(Math.max(i, end - 9), end))) {
+        systems |= system;
+      } else if (first >= 65 && first <= 90 && dots === 0 && ERROR_TYPE.test(text.slice(Math.max(i, end - 9), end))) {
         (errors ??= new Set()).add(text.slice(i, end));
-      } else if (dots > 0 || camel || snake || call) {
+      } else if (dots > 0 || camel || snake || (end < n && text.charCodeAt(end) === 40)) {
+        // a dotted name, CamelCase, camelCase or snake_case identifier, or a call
         const token = text.slice(i, end);
         if (!NOT_COMPONENTS.has(token.toLowerCase())) (components ??= new Set()).add(token);
       }
-    } else if (joins === 1 && dots === 0 && end - i < 32 && SYSTEM_SHAPES.has(shape(first, text.charCodeAt(i + 1), end - i))) {
+    } else if (joins === 1 && dots === 0) {
       // "front-end", "e-mail"
-      const hyphenated = SYSTEMS.get(text.slice(i, end).toLowerCase());
-      if (hyphenated !== undefined) (systems ??= new Set()).add(hyphenated);
+      systems |= systemBit(text, i, end);
     }
     i = end;
   }
-  return { errorTypes: errors?.size ?? 0, files: files?.size ?? 0, components: components?.size ?? 0, systems: systems?.size ?? 0, wordSlots: slot };
+  features.errorTypes = errors?.size ?? 0;
+  features.files = files?.size ?? 0;
+  features.components = components?.size ?? 0;
+  features.systems = bitCount(systems);
+  return slot;
 }
