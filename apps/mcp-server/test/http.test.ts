@@ -62,15 +62,17 @@ describe('Streamable HTTP with the SDK client', () => {
     try {
       const client = await connect();
       const controller = new AbortController();
+      const before = models.requests.length;
+      const abandonedBefore = models.abandoned;
       const call = client.callTool({ name: 'route_prompt', arguments: { prompt: 'Design microservices and migrate the monolith to Kubernetes' } }, undefined, { signal: controller.signal });
-      await expect.poll(() => models.requests.some((r) => (r.body as { model?: string }).model === 'llama3'), { timeout: 5_000 }).toBe(true);
+      await expect.poll(() => models.requests.slice(before).some((r) => (r.body as { model?: string }).model === 'llama3'), { timeout: 5_000 }).toBe(true);
       const started = performance.now();
       controller.abort();
       await expect(call).rejects.toThrow();
       expect(performance.now() - started).toBeLessThan(1_000);
       await expect.poll(() => server.stderr(), { timeout: 3_000 }).toMatch(/route_prompt was cancelled by the client/);
       // The model request itself was aborted, not left running.
-      await expect.poll(() => models.abandoned, { timeout: 3_000 }).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => models.abandoned, { timeout: 3_000 }).toBe(abandonedBefore + 1);
       const after = await client.callTool({ name: 'classify_prompt', arguments: { prompt: 'Fix indentation' } });
       expect(after.structuredContent).toMatchObject({ complexity: 'simple' });
       await client.close();
