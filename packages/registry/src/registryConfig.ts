@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatConfigIssues } from './configIssues.js';
+import { formatConfigIssues, jsonPath } from './configIssues.js';
 import { ollamaBaseUrl, resolveEndpoint } from './endpoint.js';
 import type { ProviderKind } from './endpoint.js';
 import { RegistryError } from './registryError.js';
@@ -145,14 +145,14 @@ export function resolveRegistry(doc: RegistryFile, env: Readonly<Record<string, 
       return at(path, error);
     }
   };
-  for (const [name, entry] of Object.entries(doc.models)) models.set(name, toSpec(name, entry, `$.models.${name}`));
+  for (const [name, entry] of Object.entries(doc.models)) models.set(name, toSpec(name, entry, jsonPath(['models', name])));
 
   const tiers = {} as Record<Tier, string[]>;
   for (const tier of TIERS) {
     const value = doc.complexity_mapping[tier];
     const list = value === undefined ? [] : typeof value === 'string' ? [value] : value;
     tiers[tier] = list.map((ref, index) => {
-      const path = `$.complexity_mapping.${tier}${typeof value === 'string' ? '' : `[${index}]`}`;
+      const path = jsonPath(typeof value === 'string' ? ['complexity_mapping', tier] : ['complexity_mapping', tier, index]);
       if (models.has(ref)) return ref;
       if (!ref.includes('://')) {
         return at(path, `unknown model ${JSON.stringify(ref)}; expected a name from "models" (${[...models.keys()].join(', ') || 'none registered'}) or an endpoint such as ollama://phi3`);
