@@ -1,11 +1,14 @@
 import { existsSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Federation, IntegrationsError, loadServersConfig } from '@globalmcp/integrations';
+import type { ChildStatus, ServersConfig } from '@globalmcp/integrations';
 import { ModelRegistry, silentLogger } from '@globalmcp/registry';
 import type { Logger, ModelStatus } from '@globalmcp/registry';
 import { Analytics, Router, loadRouterConfig } from '@globalmcp/router';
 import type { AnalyticsSnapshot } from '@globalmcp/router';
-import { SERVER_VERSION } from './version.js';
+import { GATEWAY_TOOLS } from './tools.js';
+import { SERVER_NAME, SERVER_VERSION } from './version.js';
 
 export interface GatewayOptions {
   /** Where model_registry.json and router.json live (default `./config`). Missing files mean built-in defaults. */
@@ -16,6 +19,10 @@ export interface GatewayOptions {
   readonly analyticsFile?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly logger?: Logger;
+  /** How long a tools/list waits for child servers that are still starting (default 3000 ms). */
+  readonly listWaitMs?: number;
+  /** First delay before restarting a child that exited (default 500 ms, doubling to 30 s). */
+  readonly restartDelayMs?: number;
 }
 
 export interface GatewayStatus {
@@ -26,22 +33,25 @@ export interface GatewayStatus {
   readonly models: readonly ModelStatus[];
   readonly tiers: Readonly<Record<string, readonly string[]>>;
   readonly fallback: 'mock' | 'error';
-  /** Federated child servers (none until configured). */
-  readonly children: readonly unknown[];
+  /** Federated child servers and their state (empty without servers.json). */
+  readonly children: readonly ChildStatus[];
+  /** Tool-name collisions, budget truncation and typos in servers.json, as sentences. */
+  readonly federationWarnings: readonly string[];
   readonly analytics: Pick<AnalyticsSnapshot, 'total' | 'tiers' | 'paths' | 'feedback'>;
-  readonly config: { readonly dir: string; readonly registryFile: string; readonly routerFile: string | undefined; readonly tensorDirs: readonly string[] };
+  readonly config: { readonly dir: string; readonly registryFile: string; readonly routerFile: string | undefined; readonly serversFile: string | undefined; readonly tensorDirs: readonly string[] };
 }
 
 /**
  * Everything one server process shares between its sessions and transports:
  * the model registry (following its file), the router (following router.json),
- * analytics and the directories tensor files may come from.
+ * the federated child servers (following servers.json), analytics and the
+ * directories tensor files may come from.
  */
 export class Gateway {
   readonly startedAt = Date.now();
   readonly version = SERVER_VERSION;
   private watcher: FSWatcher | undefined;
-  private reloadTimer: NodeJS.Timeout | undefined;
+  private readonly reloadTimers = new Map<string, NodeJS.Timeout>();
 
   private constructor(
     readonly registry: ModelRegistry,
@@ -50,6 +60,9 @@ export class Gateway {
     readonly routerFile: string | undefined,
     readonly tensorDirs: readonly string[],
     readonly logger: Logger,
+    readonly federation: Federation,
+    readonly serversFile: string | undefined,
+    private readonly env: Readonly<Record<string, string | undefined>>,
   ) {}
 
   static async start(options: GatewayOptions = {}): Promise<Gateway> {
@@ -62,9 +75,21 @@ export class Gateway {
     const config = routerFile === undefined ? undefined : await loadRouterConfig(routerFile);
     const analytics = options.analyticsFile === undefined ? Analytics.inMemory() : await Analytics.open(resolve(options.analyticsFile));
     const router = new Router({ registry, ...(config ? { config } : {}), analytics, logger });
-    const gateway = new Gateway(registry, router, configDir, routerFile, (options.tensorDirs ?? [process.cwd()]).map((d) => resolve(d)), logger);
-    gateway.watchRouterConfig();
-    logger.log('info', 'gateway ready', { configDir, models: registry.listModels().length, routerConfig: routerFile ?? 'built-in' });
+    const env = options.env ?? process.env;
+    const federation = new Federation({
+      logger,
+      env,
+      clientInfo: { name: SERVER_NAME, version: SERVER_VERSION },
+      reservedToolNames: GATEWAY_TOOLS.map((t) => t.name),
+      ...(options.listWaitMs !== undefined ? { listWaitMs: options.listWaitMs } : {}),
+      ...(options.restartDelayMs !== undefined ? { restartDelayMs: options.restartDelayMs } : {}),
+    });
+    const serversPath = join(configDir, 'servers.json');
+    const serversFile = existsSync(serversPath) ? serversPath : undefined;
+    const gateway = new Gateway(registry, router, configDir, routerFile, (options.tensorDirs ?? [process.cwd()]).map((d) => resolve(d)), logger, federation, serversFile, env);
+    if (serversFile !== undefined) await federation.apply(await gateway.loadServers(serversFile));
+    gateway.watchConfigDir();
+    logger.log('info', 'gateway ready', { configDir, models: registry.listModels().length, routerConfig: routerFile ?? 'built-in', children: federation.servers().length });
     return gateway;
   }
 
@@ -80,34 +105,63 @@ export class Gateway {
       models,
       tiers: this.registry.tiers(),
       fallback: this.registry.fallback,
-      children: [],
+      children: this.federation.status().children,
+      federationWarnings: this.federation.status().warnings,
       analytics: { total: snapshot.total, tiers: snapshot.tiers, paths: snapshot.paths, feedback: snapshot.feedback },
-      config: { dir: this.configDir, registryFile: this.registry.file ?? '', routerFile: this.routerFile, tensorDirs: this.tensorDirs },
+      config: { dir: this.configDir, registryFile: this.registry.file ?? '', routerFile: this.routerFile, serversFile: this.serversFile, tensorDirs: this.tensorDirs },
     };
   }
 
   async close(): Promise<void> {
     this.registry.close();
     this.watcher?.close();
-    clearTimeout(this.reloadTimer);
+    for (const timer of this.reloadTimers.values()) clearTimeout(timer);
+    await this.federation.close();
     await this.router.analytics.close();
   }
 
-  /** router.json edits apply without a restart; a broken edit is logged and the previous rules stay. */
-  private watchRouterConfig(): void {
-    const file = this.routerFile;
-    if (file === undefined) return;
+  /** servers.json with every \${VAR} resolved; a server whose variables are unset is disabled with the reason. */
+  private loadServers(file: string): Promise<ServersConfig> {
+    return loadServersConfig(file, { env: this.env, onMissingVariable: 'disable' });
+  }
+
+  /**
+   * router.json and servers.json edits apply without a restart: the router takes the new rules, the federation
+   * restarts only the children whose settings changed. A broken edit is logged and the previous config stays.
+   */
+  private watchConfigDir(): void {
+    const reloaders = new Map<string, () => Promise<string>>();
+    const routerFile = this.routerFile;
+    if (routerFile !== undefined) {
+      reloaders.set('router.json', async () => {
+        this.router.configure(await loadRouterConfig(routerFile));
+        return routerFile;
+      });
+    }
+    const serversFile = this.serversFile;
+    if (serversFile !== undefined) {
+      reloaders.set('servers.json', async () => {
+        await this.federation.apply(await this.loadServers(serversFile));
+        return serversFile;
+      });
+    }
+    if (reloaders.size === 0) return;
     this.watcher = watch(this.configDir, { persistent: false }, (_event, name) => {
-      if (name !== null && name !== 'router.json') return;
-      clearTimeout(this.reloadTimer);
-      this.reloadTimer = setTimeout(() => {
-        loadRouterConfig(file)
-          .then((config) => {
-            this.router.configure(config);
-            this.logger.log('info', 'router config reloaded', { file });
-          })
-          .catch((error: unknown) => this.logger.log('error', `kept the previous router config: ${(error as Error).message}`, { file }));
-      }, 50);
+      for (const [file, reload] of reloaders) {
+        if (name !== null && name !== file) continue;
+        clearTimeout(this.reloadTimers.get(file));
+        this.reloadTimers.set(
+          file,
+          setTimeout(() => {
+            reload()
+              .then((path) => this.logger.log('info', `${file} reloaded`, { file: path }))
+              .catch((error: unknown) => {
+                const message = error instanceof IntegrationsError || error instanceof Error ? error.message : String(error);
+                this.logger.log('error', `kept the previous ${file}: ${message}`, { file });
+              });
+          }, 50),
+        );
+      }
     });
   }
 }

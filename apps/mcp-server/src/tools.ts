@@ -313,9 +313,12 @@ const gatewayStatus = defineTool({
   async run(args, ctx) {
     const status = await ctx.gateway.status({ probe: args.probe });
     const up = status.models.filter((m) => m.server?.status === 'up').length;
+    const children = status.children.map((c) => `${c.name} ${c.state}${c.state === 'ready' ? ` (${c.tools} tools)` : c.disabledReason ? ` (${c.disabledReason})` : c.lastError ? ` (${c.lastError})` : ''}`);
     return {
       structured: status as unknown as { status: string; version: string; uptimeSeconds: number },
-      summary: `GlobalMCP ${status.version}: ${status.status}, up ${status.uptimeSeconds} s; ${up}/${status.models.length} model endpoints up; ${status.analytics.total} prompts routed.`,
+      summary:
+        `GlobalMCP ${status.version}: ${status.status}, up ${status.uptimeSeconds} s; ${up}/${status.models.length} model endpoints up; ${status.analytics.total} prompts routed.` +
+        (children.length > 0 ? ` Child servers: ${children.join('; ')}.` : ' No child servers configured.'),
     };
   },
 });

@@ -46,3 +46,9 @@ export type {
   UnmatchedPattern,
 } from './toolNames.js';
 export { matchesGlob } from './glob.js';
+export { ChildServer } from './childServer.js';
+export type { ChildServerHooks, ChildServerOptions, ChildState, ChildStatus, ListKind, Listed, ListedResource, ListedTemplate } from './childServer.js';
+export { Federation } from './federation.js';
+export type { FederationOptions, FederationStatus, ToolGuard } from './federation.js';
+export { LOGGING_LEVELS, silentFederationLogger } from './upstream.js';
+export type { CallContext, FederationLogger, ForwardedCapabilities, LoggingLevel, McpMessage, UpstreamSession } from './upstream.js';

@@ -11,8 +11,21 @@
  *   path, server and variable; `missing` lists them.
  * - `TOOL_BUDGET_EXCEEDED`: the child servers offer more tools than `toolBudget` and `budgetPolicy` is `"error"`.
  *   The message counts the tools per server and says how to choose.
+ * - `CHILD_UNAVAILABLE`: the child server a request needs is disabled, stopped or down (the message says why and
+ *   when it is tried again); the request was not sent.
+ * - `CHILD_FAILED`: the child exited while handling the request.
+ * - `NOT_FOUND`: no child offers the tool, prompt or resource asked for.
+ * - `REFUSED`: the gateway's policy for the child forbids the call (e.g. a write under a read-only path).
  */
-export type IntegrationsErrorCode = 'CONFIG_NOT_FOUND' | 'CONFIG_INVALID' | 'MISSING_VARIABLE' | 'TOOL_BUDGET_EXCEEDED';
+export type IntegrationsErrorCode =
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_INVALID'
+  | 'MISSING_VARIABLE'
+  | 'TOOL_BUDGET_EXCEEDED'
+  | 'CHILD_UNAVAILABLE'
+  | 'CHILD_FAILED'
+  | 'NOT_FOUND'
+  | 'REFUSED';
 
 /** One `${NAME}` reference that could not be resolved. */
 export interface MissingVariable {
@@ -28,6 +41,8 @@ export interface IntegrationsErrorDetails {
   readonly file?: string;
   /** For `MISSING_VARIABLE`: every unresolved reference, in config order. */
   readonly missing?: readonly MissingVariable[];
+  /** The child server concerned. */
+  readonly server?: string;
 }
 
 export class IntegrationsError extends Error {
@@ -35,11 +50,13 @@ export class IntegrationsError extends Error {
   readonly code: IntegrationsErrorCode;
   readonly file: string | undefined;
   readonly missing: readonly MissingVariable[] | undefined;
+  readonly server: string | undefined;
 
   constructor(code: IntegrationsErrorCode, message: string, details: IntegrationsErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     this.file = details.file;
     this.missing = details.missing;
+    this.server = details.server;
   }
 }

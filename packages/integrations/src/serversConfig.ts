@@ -5,6 +5,7 @@ import { IntegrationsError } from './integrationsError.js';
 import type { MissingVariable } from './integrationsError.js';
 import { DEFAULT_TOOL_BUDGET, sanitizeToolName } from './toolNames.js';
 import type { BudgetPolicy } from './toolNames.js';
+import type { ForwardedCapabilities } from './upstream.js';
 
 /** How long a request to a child may take when its entry sets no `timeoutMs` (the MCP SDK's own default). */
 export const DEFAULT_CHILD_TIMEOUT_MS = 60_000;
@@ -56,6 +57,13 @@ export const ServerEntrySchema = z
     disabled: z.boolean({ error: 'expected true or false' }).optional(),
     inheritEnv: z.array(z.string().regex(ENV_NAME, { error: 'expected an environment variable name' }), { error: 'expected an array of environment variable names' }).optional(),
     timeoutMs: z.number().int().min(1).max(86_400_000).optional(),
+    /** Which client features the child may use through the gateway (default: all three). */
+    forward: z
+      .strictObject(
+        { sampling: z.boolean().optional(), elicitation: z.boolean().optional(), roots: z.boolean().optional() },
+        { error: 'expected an object such as {"sampling": false, "elicitation": true, "roots": false}' },
+      )
+      .optional(),
   })
   .superRefine((entry, ctx) => {
     if (entry.type !== undefined && entry.transport !== undefined && entry.type !== entry.transport) {
@@ -141,6 +149,11 @@ interface ChildServerBase {
   readonly disabledReason?: string;
   /** Variables the server refers to without a default that are not set (only with `onMissingVariable: "disable"`). */
   readonly missingVariables: readonly string[];
+  /**
+   * Client features offered to the child and forwarded to a client that has them. `roots: false` matters for
+   * servers such as server-filesystem that replace their configured directories with the client's roots.
+   */
+  readonly forward: Readonly<ForwardedCapabilities>;
 }
 
 export interface StdioChildServerConfig extends ChildServerBase {
@@ -267,6 +280,7 @@ export function resolveServersConfig(doc: ServersFile, options: ServersConfigOpt
       startup: entry.startup ?? 'boot',
       timeoutMs: entry.timeoutMs ?? DEFAULT_CHILD_TIMEOUT_MS,
       inheritEnv: entry.inheritEnv ?? [],
+      forward: { sampling: entry.forward?.sampling ?? true, elicitation: entry.forward?.elicitation ?? true, roots: entry.forward?.roots ?? true },
       missingVariables,
       ...(disabledReason === undefined ? {} : { disabledReason }),
     };

@@ -1,0 +1,516 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { IntegrationsError } from './integrationsError.js';
+import { childEnvironment } from './serversConfig.js';
+import type { ChildServerConfig } from './serversConfig.js';
+import type { CallContext, FederationLogger, ForwardedCapabilities, McpMessage, UpstreamSession } from './upstream.js';
+
+/**
+ * - `disabled`: not started, see `disabledReason`;
+ * - `idle`: a lazy child nobody has needed yet;
+ * - `starting`: spawning or connecting and initializing;
+ * - `ready`: initialized, lists fetched;
+ * - `restarting`: it exited or could not start; the next attempt is scheduled;
+ * - `stopped`: removed or the gateway is closing.
+ */
+export type ChildState = 'disabled' | 'idle' | 'starting' | 'ready' | 'restarting' | 'stopped';
+export type ListKind = 'tools' | 'resources' | 'prompts';
+
+/** A child's item as the child listed it: every field kept, even ones this SDK version does not know. */
+export type Listed = Record<string, unknown> & { readonly name: string };
+export type ListedResource = Record<string, unknown> & { readonly uri: string; readonly name: string };
+export type ListedTemplate = Record<string, unknown> & { readonly uriTemplate: string; readonly name: string };
+
+export interface ChildStatus {
+  readonly name: string;
+  readonly transport: ChildServerConfig['transport'];
+  readonly state: ChildState;
+  readonly startup: ChildServerConfig['startup'];
+  readonly disabledReason?: string;
+  /** Process id of a stdio child while it runs. */
+  readonly pid?: number;
+  readonly server?: { readonly name: string; readonly version: string };
+  readonly tools: number;
+  readonly resources: number;
+  readonly prompts: number;
+  /** Times it was started again after exiting or failing. */
+  readonly restarts: number;
+  /** Why it last failed: the error, and for a stdio child the end of what it wrote to stderr. */
+  readonly lastError?: string;
+  /** When it entered its current state (ISO 8601). */
+  readonly since: string;
+  /** For `restarting`: milliseconds until the next attempt. */
+  readonly retryInMs?: number;
+}
+
+export interface ChildServerHooks {
+  /** The child's list changed and the new one has been fetched. */
+  onListChanged(child: ChildServer, kind: ListKind): void;
+  onStateChange(child: ChildServer): void;
+  /** `notifications/resources/updated` and `notifications/message` from the child. */
+  onNotification(child: ChildServer, notification: McpMessage): void;
+  /** The client session a child's sampling, elicitation or roots request should go to. */
+  pickSession(child: ChildServer, feature: keyof ForwardedCapabilities): { session: UpstreamSession; relatedRequestId?: string | number | undefined } | undefined;
+}
+
+export interface ChildServerOptions {
+  readonly logger: FederationLogger;
+  readonly clientInfo: { readonly name: string; readonly version: string };
+  /** The gateway's environment, for `inheritEnv`. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Which client features are offered to the child (and forwarded to a client that has them). */
+  readonly forward: ForwardedCapabilities;
+  /** First restart delay; doubles per failure up to `maxRestartDelayMs`. */
+  readonly restartDelayMs?: number;
+  readonly maxRestartDelayMs?: number;
+}
+
+const RESTART_DELAY_MS = 500;
+const MAX_RESTART_DELAY_MS = 30_000;
+/** A child that stayed up this long starts its backoff afresh when it next fails. */
+const STABLE_AFTER_MS = 60_000;
+const STDERR_LINES = 20;
+const MAX_PAGES = 100;
+/** Log messages per second passed on from one child; the rest are counted and dropped. */
+const LOG_RATE = 50;
+
+const looseItem = z.looseObject({ name: z.string() });
+const ToolsPage = z.looseObject({ tools: z.array(looseItem.extend({ inputSchema: z.looseObject({}) })), nextCursor: z.string().optional() });
+const PromptsPage = z.looseObject({ prompts: z.array(looseItem), nextCursor: z.string().optional() });
+const ResourcesPage = z.looseObject({ resources: z.array(looseItem.extend({ uri: z.string() })), nextCursor: z.string().optional() });
+const TemplatesPage = z.looseObject({ resourceTemplates: z.array(looseItem.extend({ uriTemplate: z.string() })), nextCursor: z.string().optional() });
+/** Any result, unchanged. */
+export const AnyResult = z.looseObject({});
+
+/**
+ * One child MCP server: its connection (stdio, Streamable HTTP or legacy SSE), its cached lists, and its life:
+ * started at boot or on first use, restarted with backoff when it exits, reconnected when its HTTP session
+ * expires. Requests to it fail fast while it is down.
+ */
+export class ChildServer {
+  readonly name: string;
+  private client: Client | undefined;
+  private transport: Transport | undefined;
+  private stateValue: ChildState;
+  private since = Date.now();
+  private starting: Promise<void> | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private retryAt: number | undefined;
+  private failures = 0;
+  private restartCount = 0;
+  private readySince = 0;
+  private lastErrorText: string | undefined;
+  private stderrTail: string[] = [];
+  private stopping = false;
+  private generation = 0;
+  private refreshing = new Map<ListKind, Promise<void>>();
+  private refreshAgain = new Set<ListKind>();
+  private logWindow = { start: 0, count: 0, dropped: 0 };
+  private readonly inflight = new Map<symbol, CallContext>();
+
+  tools: readonly Listed[] = [];
+  prompts: readonly Listed[] = [];
+  resources: readonly ListedResource[] = [];
+  resourceTemplates: readonly ListedTemplate[] = [];
+
+  constructor(
+    readonly config: ChildServerConfig,
+    private readonly hooks: ChildServerHooks,
+    private readonly options: ChildServerOptions,
+  ) {
+    this.name = config.name;
+    this.stateValue = config.disabledReason !== undefined ? 'disabled' : 'idle';
+  }
+
+  get state(): ChildState {
+    return this.stateValue;
+  }
+
+  /** What the child declared in `initialize`, once connected. */
+  get capabilities(): Record<string, unknown> | undefined {
+    return this.client?.getServerCapabilities() as Record<string, unknown> | undefined;
+  }
+
+  status(): ChildStatus {
+    const pid = this.transport instanceof StdioClientTransport ? this.transport.pid : null;
+    const info = this.client?.getServerVersion();
+    return {
+      name: this.name,
+      transport: this.config.transport,
+      state: this.stateValue,
+      startup: this.config.startup,
+      ...(this.config.disabledReason !== undefined ? { disabledReason: this.config.disabledReason } : {}),
+      ...(pid !== null && pid !== undefined && this.stateValue !== 'restarting' ? { pid } : {}),
+      ...(info !== undefined && this.stateValue === 'ready' ? { server: { name: info.name, version: info.version } } : {}),
+      tools: this.tools.length,
+      resources: this.resources.length + this.resourceTemplates.length,
+      prompts: this.prompts.length,
+      restarts: this.restartCount,
+      ...(this.lastErrorText !== undefined ? { lastError: this.lastErrorText } : {}),
+      since: new Date(this.since).toISOString(),
+      ...(this.stateValue === 'restarting' && this.retryAt !== undefined ? { retryInMs: Math.max(0, this.retryAt - Date.now()) } : {}),
+    };
+  }
+
+  /** Starts the child if it is idle (or brings a restart forward); resolves when it is ready or has failed. */
+  start(): Promise<void> {
+    if (this.stateValue === 'disabled' || this.stateValue === 'stopped') return Promise.resolve();
+    if (this.stateValue === 'ready') return Promise.resolve();
+    if (this.starting !== undefined) return this.starting;
+    if (this.stateValue === 'restarting') return Promise.resolve();
+    return this.connect();
+  }
+
+  /** Resolves once the child is no longer starting, or after `ms`. Starts an idle child. */
+  async settled(ms: number): Promise<void> {
+    const pending = this.start();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([pending, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Sends a request to the child and resolves with its result, validated only as an object so that nothing the
+   * child sent is lost. A child that is down fails at once; an idle lazy child is started first. When an HTTP
+   * child answers 404 (its session expired), the gateway initializes a new session and sends the request again.
+   */
+  async request(message: McpMessage, context: CallContext = {}): Promise<Record<string, unknown>> {
+    if (this.stateValue === 'idle' || this.stateValue === 'starting') await this.start();
+    this.assertReady();
+    const key = Symbol(message.method);
+    this.inflight.set(key, context);
+    try {
+      return await this.send(message, context);
+    } catch (error) {
+      if (isSessionExpired(error) && !context.signal?.aborted) {
+        this.options.logger.log('info', `child "${this.name}": its HTTP session expired; initializing a new one`, { child: this.name });
+        await this.reconnect();
+        this.assertReady();
+        return await this.send(message, context);
+      }
+      throw this.describeFailure(error, message.method);
+    } finally {
+      this.inflight.delete(key);
+    }
+  }
+
+  /** The calls in flight, most recent last (for routing a child's requests back to the right client). */
+  inflightCalls(): CallContext[] {
+    return [...this.inflight.values()];
+  }
+
+  /** Forwards a notification (e.g. `notifications/roots/list_changed`) if the child is connected. */
+  async notify(notification: McpMessage): Promise<void> {
+    if (this.stateValue !== 'ready' || this.client === undefined) return;
+    await this.client.notification({ method: notification.method, ...(notification.params ? { params: notification.params } : {}) } as never).catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    this.setState('stopped');
+    await this.disconnect();
+  }
+
+  private assertReady(): void {
+    if (this.stateValue === 'ready' && this.client !== undefined) return;
+    throw new IntegrationsError('CHILD_UNAVAILABLE', this.unavailableReason(), { server: this.name });
+  }
+
+  unavailableReason(): string {
+    switch (this.stateValue) {
+      case 'disabled':
+        return `server "${this.name}" is disabled: ${this.config.disabledReason ?? ''}`;
+      case 'stopped':
+        return `server "${this.name}" has been stopped`;
+      case 'restarting': {
+        const retry = this.retryAt === undefined ? '' : `; next attempt in ${Math.max(0, Math.ceil((this.retryAt - Date.now()) / 100) / 10)} s`;
+        return `server "${this.name}" is down (${this.lastErrorText ?? 'it exited'})${retry}`;
+      }
+      default:
+        return `server "${this.name}" is not ready (${this.stateValue})`;
+    }
+  }
+
+  private send(message: McpMessage, context: CallContext): Promise<Record<string, unknown>> {
+    const client = this.client;
+    if (client === undefined) throw new IntegrationsError('CHILD_UNAVAILABLE', this.unavailableReason(), { server: this.name });
+    const meta = context.meta === undefined ? undefined : Object.fromEntries(Object.entries(context.meta).filter(([k]) => k !== 'progressToken'));
+    const params = { ...message.params, ...(meta !== undefined && Object.keys(meta).length > 0 ? { _meta: meta } : {}) };
+    const onProgress = context.onProgress;
+    return client.request({ method: message.method, params } as never, AnyResult, {
+      timeout: this.config.timeoutMs,
+      resetTimeoutOnProgress: true,
+      ...(context.signal ? { signal: context.signal } : {}),
+      ...(onProgress ? { onprogress: (p: { progress: number; total?: number | undefined; message?: string | undefined }) => onProgress({ progress: p.progress, total: p.total, message: p.message }) } : {}),
+    });
+  }
+
+  private describeFailure(error: unknown, method: string): unknown {
+    if (error instanceof IntegrationsError) return error;
+    const code = (error as { code?: unknown }).code;
+    if (code === -32000 && /Connection closed/i.test((error as Error).message)) {
+      return new IntegrationsError('CHILD_FAILED', `server "${this.name}" exited during ${method}${this.stderrSuffix()}`, { server: this.name, cause: error });
+    }
+    return error;
+  }
+
+  private connect(): Promise<void> {
+    clearTimeout(this.restartTimer);
+    this.retryAt = undefined;
+    this.setState('starting');
+    const generation = ++this.generation;
+    const attempt = this.open(generation).then(
+      () => {
+        if (generation !== this.generation) return;
+        this.readySince = Date.now();
+        this.lastErrorText = undefined;
+        this.setState('ready');
+        this.options.logger.log('info', `child "${this.name}" ready`, { child: this.name, tools: this.tools.length });
+      },
+      (error: unknown) => {
+        if (generation !== this.generation) return;
+        this.failed(error instanceof Error ? error.message : String(error));
+      },
+    );
+    this.starting = attempt.finally(() => {
+      if (this.generation === generation) this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async open(generation: number): Promise<void> {
+    const transport = this.createTransport();
+    const { sampling, elicitation, roots } = this.options.forward;
+    const client = new Client(this.options.clientInfo, {
+      capabilities: {
+        ...(sampling ? { sampling: {} } : {}),
+        ...(elicitation ? { elicitation: {} } : {}),
+        ...(roots ? { roots: { listChanged: true } } : {}),
+      },
+    });
+    this.installHandlers(client);
+    this.client = client;
+    this.transport = transport;
+    client.onclose = () => this.closed(generation);
+    client.onerror = (error) => this.options.logger.log('debug', `child "${this.name}": ${error.message}`, { child: this.name });
+    await client.connect(transport, { timeout: this.config.timeoutMs });
+    if (generation !== this.generation) return;
+    await Promise.all([this.refresh('tools'), this.refresh('resources'), this.refresh('prompts')]);
+  }
+
+  private createTransport(): Transport {
+    const config = this.config;
+    if (config.transport === 'stdio') {
+      const fromFile = config.envFile === undefined ? {} : readEnvFile(config.envFile);
+      const transport = new StdioClientTransport({
+        command: config.command,
+        args: [...config.args],
+        env: { ...fromFile, ...childEnvironment(config, this.options.env) },
+        ...(config.cwd !== undefined ? { cwd: config.cwd } : {}),
+        stderr: 'pipe',
+      });
+      this.stderrTail = [];
+      let partial = '';
+      transport.stderr?.on('data', (chunk: Buffer) => {
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line.trim() === '') continue;
+          this.stderrTail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+          if (this.stderrTail.length > STDERR_LINES) this.stderrTail.shift();
+          this.options.logger.log('debug', `[${this.name}] ${line}`, { child: this.name, stream: 'stderr' });
+        }
+      });
+      return transport;
+    }
+    const url = new URL(config.url);
+    const requestInit = { headers: { ...config.headers } };
+    return config.transport === 'sse' ? new SSEClientTransport(url, { requestInit }) : new StreamableHTTPClientTransport(url, { requestInit });
+  }
+
+  private installHandlers(client: Client): void {
+    const { sampling, elicitation, roots } = this.options.forward;
+    const forward = (feature: keyof ForwardedCapabilities) => async (request: { method: string; params?: unknown }, extra: { signal: AbortSignal }) => {
+      const target = this.hooks.pickSession(this, feature);
+      if (target === undefined) {
+        throw Object.assign(new Error(`no connected client supports ${feature}, which server "${this.name}" asked for (${request.method})`), { code: -32601 });
+      }
+      return target.session.request(
+        { method: request.method, params: request.params as Record<string, unknown> | undefined },
+        { relatedRequestId: target.relatedRequestId, signal: extra.signal, timeoutMs: this.config.timeoutMs },
+      ) as never;
+    };
+    if (sampling) client.setRequestHandler(CreateMessageRequestSchema, forward('sampling'));
+    if (elicitation) client.setRequestHandler(ElicitRequestSchema, forward('elicitation'));
+    if (roots) client.setRequestHandler(ListRootsRequestSchema, forward('roots'));
+
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.listChanged('tools'));
+    client.setNotificationHandler(PromptListChangedNotificationSchema, () => this.listChanged('prompts'));
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => this.listChanged('resources'));
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => this.hooks.onNotification(this, { method: n.method, params: n.params }));
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      if (this.admitLog()) this.hooks.onNotification(this, { method: n.method, params: n.params });
+    });
+  }
+
+  /** A flood of log messages from one child must not flood every client: at most {@link LOG_RATE} per second. */
+  private admitLog(): boolean {
+    const now = Date.now();
+    const w = this.logWindow;
+    if (now - w.start >= 1000) {
+      if (w.dropped > 0) this.options.logger.log('warn', `child "${this.name}" sent ${w.dropped} more log messages than ${LOG_RATE}/s; they were dropped`, { child: this.name });
+      this.logWindow = { start: now, count: 0, dropped: 0 };
+    }
+    if (this.logWindow.count >= LOG_RATE) {
+      this.logWindow.dropped++;
+      return false;
+    }
+    this.logWindow.count++;
+    return true;
+  }
+
+  private listChanged(kind: ListKind): void {
+    if (this.stateValue !== 'ready') return;
+    void this.refresh(kind).then(() => this.hooks.onListChanged(this, kind));
+  }
+
+  /**
+   * Fetches one list (every page). A flood of `list_changed` notifications costs at most one fetch in flight and
+   * one queued after it.
+   */
+  private refresh(kind: ListKind): Promise<void> {
+    const running = this.refreshing.get(kind);
+    if (running !== undefined) {
+      this.refreshAgain.add(kind);
+      return running;
+    }
+    const run = this.fetchList(kind)
+      .catch((error: unknown) => this.options.logger.log('warn', `child "${this.name}": listing ${kind} failed: ${(error as Error).message}`, { child: this.name }))
+      .finally(() => {
+        this.refreshing.delete(kind);
+        if (this.refreshAgain.delete(kind)) void this.refresh(kind).then(() => this.hooks.onListChanged(this, kind));
+      });
+    this.refreshing.set(kind, run);
+    return run;
+  }
+
+  private async fetchList(kind: ListKind): Promise<void> {
+    const client = this.client;
+    const caps = client?.getServerCapabilities();
+    if (client === undefined || caps === undefined) return;
+    const timeout = this.config.timeoutMs;
+    if (kind === 'tools') {
+      this.tools = caps.tools ? await pages(client, 'tools/list', ToolsPage, (p) => p.tools, timeout) : [];
+    } else if (kind === 'prompts') {
+      this.prompts = caps.prompts ? await pages(client, 'prompts/list', PromptsPage, (p) => p.prompts, timeout) : [];
+    } else if (caps.resources) {
+      const [resources, templates] = await Promise.all([
+        pages(client, 'resources/list', ResourcesPage, (p) => p.resources, timeout),
+        pages(client, 'resources/templates/list', TemplatesPage, (p) => p.resourceTemplates, timeout).catch(() => []),
+      ]);
+      this.resources = resources;
+      this.resourceTemplates = templates;
+    } else {
+      this.resources = [];
+      this.resourceTemplates = [];
+    }
+  }
+
+  private closed(generation: number): void {
+    if (generation !== this.generation || this.stopping) return;
+    const wasReady = this.stateValue === 'ready';
+    this.client = undefined;
+    this.transport = undefined;
+    if (this.stateValue === 'starting') return; // connect() rejects and reports it
+    this.failed(`${wasReady ? 'exited' : 'closed its connection'}${this.stderrSuffix()}`);
+  }
+
+  private failed(reason: string): void {
+    if (this.stopping) return;
+    this.lastErrorText = reason;
+    if (Date.now() - this.readySince > STABLE_AFTER_MS && this.readySince > 0) this.failures = 0;
+    const base = this.options.restartDelayMs ?? RESTART_DELAY_MS;
+    const delay = Math.min(this.options.maxRestartDelayMs ?? MAX_RESTART_DELAY_MS, base * 2 ** this.failures);
+    this.failures++;
+    this.retryAt = Date.now() + delay;
+    this.setState('restarting');
+    void this.disconnect();
+    this.options.logger.log('warn', `child "${this.name}" is down: ${reason}; restarting in ${delay} ms`, { child: this.name, failures: this.failures });
+    this.restartTimer = setTimeout(() => {
+      this.restartCount++;
+      void this.connect();
+    }, delay);
+    this.restartTimer.unref();
+  }
+
+  private async reconnect(): Promise<void> {
+    this.generation++;
+    await this.disconnect();
+    await this.connect();
+  }
+
+  private async disconnect(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.transport = undefined;
+    if (client !== undefined) {
+      client.onclose = () => undefined;
+      await client.close().catch(() => undefined);
+    }
+  }
+
+  private stderrSuffix(): string {
+    if (this.stderrTail.length === 0) return '';
+    return `; its stderr ended with: ${this.stderrTail.slice(-3).join(' | ')}`;
+  }
+
+  private setState(state: ChildState): void {
+    if (state === this.stateValue) return;
+    this.stateValue = state;
+    this.since = Date.now();
+    this.hooks.onStateChange(this);
+  }
+}
+
+async function pages<P extends { nextCursor?: string | undefined }, T>(client: Client, method: string, schema: z.ZodType<P>, items: (page: P) => T[], timeout: number): Promise<T[]> {
+  const out: T[] = [];
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let i = 0; i < MAX_PAGES; i++) {
+    const page = await client.request({ method, params: cursor === undefined ? {} : { cursor } } as never, schema as never, { timeout });
+    out.push(...items(page as P));
+    cursor = (page as P).nextCursor;
+    if (cursor === undefined || seen.has(cursor)) break;
+    seen.add(cursor);
+  }
+  return out;
+}
+
+function isSessionExpired(error: unknown): boolean {
+  return error instanceof StreamableHTTPError && error.code === 404;
+}
+
+function readEnvFile(path: string): Record<string, string> {
+  try {
+    return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+  } catch (error) {
+    throw new IntegrationsError('CONFIG_INVALID', `cannot read envFile ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
