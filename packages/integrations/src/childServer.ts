@@ -86,6 +86,11 @@ const MAX_RESTART_DELAY_MS = 30_000;
 /** A child that stayed up this long starts its backoff afresh when it next fails. */
 const STABLE_AFTER_MS = 60_000;
 const STDERR_LINES = 20;
+const MIN_START_TIMEOUT_MS = 30_000;
+/** JSON-RPC code the SDK uses for a request that timed out. */
+const REQUEST_TIMEOUT = -32001;
+/** The SDK's own timer is not used (setTimeout's largest delay). */
+const NO_SDK_TIMEOUT = 2_147_483_647;
 const MAX_PAGES = 100;
 /** Log messages per second passed on from one child; the rest are counted and dropped. */
 const LOG_RATE = 50;
@@ -123,6 +128,8 @@ export class ChildServer {
   private refreshAgain = new Set<ListKind>();
   private logWindow = { start: 0, count: 0, dropped: 0 };
   private readonly inflight = new Map<symbol, CallContext>();
+  private readonly progressListeners = new Map<string, (p: { progress: number; total?: number; message?: string }) => void>();
+  private progressCounter = 0;
 
   tools: readonly Listed[] = [];
   prompts: readonly Listed[] = [];
@@ -248,18 +255,69 @@ export class ChildServer {
     }
   }
 
-  private send(message: McpMessage, context: CallContext): Promise<Record<string, unknown>> {
+  /**
+   * Progress uses the gateway's own tokens, read straight off the transport (see {@link interceptProgress}), and
+   * the timeout is the gateway's own, restarted by each progress notification: when it expires the request is
+   * aborted, so the SDK sends `notifications/cancelled` to the child.
+   */
+  private async send(message: McpMessage, context: CallContext): Promise<Record<string, unknown>> {
     const client = this.client;
     if (client === undefined) throw new IntegrationsError('CHILD_UNAVAILABLE', this.unavailableReason(), { server: this.name });
-    const meta = context.meta === undefined ? undefined : Object.fromEntries(Object.entries(context.meta).filter(([k]) => k !== 'progressToken'));
-    const params = { ...message.params, ...(meta !== undefined && Object.keys(meta).length > 0 ? { _meta: meta } : {}) };
+    const timeoutMs = this.config.timeoutMs;
+    const idle = new AbortController();
+    const expire = () => idle.abort(Object.assign(new Error(`server "${this.name}" did not answer ${message.method} within ${timeoutMs} ms`), { code: REQUEST_TIMEOUT }));
+    let timer = setTimeout(expire, timeoutMs);
     const onProgress = context.onProgress;
-    return client.request({ method: message.method, params } as never, AnyResult, {
-      timeout: this.config.timeoutMs,
-      resetTimeoutOnProgress: true,
-      ...(context.signal ? { signal: context.signal } : {}),
-      ...(onProgress ? { onprogress: (p: { progress: number; total?: number | undefined; message?: string | undefined }) => onProgress({ progress: p.progress, total: p.total, message: p.message }) } : {}),
-    });
+    const token = onProgress === undefined ? undefined : `globalmcp-${++this.progressCounter}`;
+    if (token !== undefined && onProgress !== undefined) {
+      this.progressListeners.set(token, (p) => {
+        clearTimeout(timer);
+        timer = setTimeout(expire, timeoutMs);
+        onProgress(p);
+      });
+    }
+    const meta = { ...(context.meta === undefined ? {} : Object.fromEntries(Object.entries(context.meta).filter(([k]) => k !== 'progressToken'))), ...(token !== undefined ? { progressToken: token } : {}) };
+    const params = { ...message.params, ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}) };
+    const signal = context.signal === undefined ? idle.signal : AbortSignal.any([context.signal, idle.signal]);
+    try {
+      return await client.request({ method: message.method, params } as never, AnyResult, { signal, timeout: NO_SDK_TIMEOUT });
+    } catch (error) {
+      if (idle.signal.aborted && context.signal?.aborted !== true) throw idle.signal.reason as Error;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      if (token !== undefined) this.progressListeners.delete(token);
+    }
+  }
+
+  /**
+   * The SDK runs notification handlers a microtask later but handles a response at once, so a progress
+   * notification that arrives in the same chunk as the result finds its handler already gone and is dropped:
+   * the last progress of a call would often be lost. Progress for the gateway's tokens is taken off the
+   * transport before the SDK sees it.
+   */
+  private interceptProgress(transport: Transport): void {
+    const inner = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      if ('method' in message && message.method === 'notifications/progress' && !('id' in message)) {
+        const params = message.params as { progressToken?: unknown; progress?: unknown; total?: unknown; message?: unknown } | undefined;
+        const listener = typeof params?.progressToken === 'string' ? this.progressListeners.get(params.progressToken) : undefined;
+        if (listener !== undefined && typeof params?.progress === 'number') {
+          listener({
+            progress: params.progress,
+            ...(typeof params.total === 'number' ? { total: params.total } : {}),
+            ...(typeof params.message === 'string' ? { message: params.message } : {}),
+          });
+          return;
+        }
+      }
+      inner?.call(transport, message, extra);
+    };
+  }
+
+  /** Starting and listing may take longer than a call: `npx` may be downloading the server. */
+  private startTimeoutMs(): number {
+    return Math.max(this.config.timeoutMs, MIN_START_TIMEOUT_MS);
   }
 
   private describeFailure(error: unknown, method: string): unknown {
@@ -310,8 +368,9 @@ export class ChildServer {
     this.transport = transport;
     client.onclose = () => this.closed(generation);
     client.onerror = (error) => this.options.logger.log('debug', `child "${this.name}": ${error.message}`, { child: this.name });
-    await client.connect(transport, { timeout: this.config.timeoutMs });
+    await client.connect(transport, { timeout: this.startTimeoutMs() });
     if (generation !== this.generation) return;
+    this.interceptProgress(transport);
     await Promise.all([this.refresh('tools'), this.refresh('resources'), this.refresh('prompts')]);
   }
 
@@ -415,7 +474,7 @@ export class ChildServer {
     const client = this.client;
     const caps = client?.getServerCapabilities();
     if (client === undefined || caps === undefined) return;
-    const timeout = this.config.timeoutMs;
+    const timeout = this.startTimeoutMs();
     if (kind === 'tools') {
       this.tools = caps.tools ? await pages(client, 'tools/list', ToolsPage, (p) => p.tools, timeout) : [];
     } else if (kind === 'prompts') {

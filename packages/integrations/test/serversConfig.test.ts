@@ -88,6 +88,7 @@ describe("the seed's mcpServers file", () => {
       timeoutMs: DEFAULT_CHILD_TIMEOUT_MS,
       inheritEnv: [],
       missingVariables: [],
+      forward: { sampling: true, elicitation: true, roots: true },
     });
     expect(server(config, 'github').env).toEqual({ GITHUB_PERSONAL_ACCESS_TOKEN: 'ghp_secret' });
     expect(server(config, 'jira').env).toEqual({ JIRA_URL: 'https://example.atlassian.net', JIRA_USERNAME: 'ada@example.com', JIRA_API_TOKEN: 'jira-secret' });
