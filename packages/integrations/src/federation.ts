@@ -4,6 +4,7 @@ import { ChildServer } from './childServer.js';
 import type { ChildServerHooks, ChildStatus, ListKind, Listed, ListedResource, ListedTemplate } from './childServer.js';
 import { IntegrationsError } from './integrationsError.js';
 import type { ChildServerConfig, ServersConfig } from './serversConfig.js';
+import { presetGuards } from './presets.js';
 import { planToolNames, publicToolName } from './toolNames.js';
 import type { PlannedTool, ToolNamePlan } from './toolNames.js';
 import { silentFederationLogger } from './upstream.js';
@@ -13,6 +14,10 @@ import type { CallContext, FederationLogger, ForwardedCapabilities, LoggingLevel
 export interface ToolGuard {
   /** A reason to keep this tool from clients altogether, or `undefined` to list it. */
   hide?(tool: Listed): string | undefined;
+  /** The tool as clients see it (e.g. arguments the gateway fills in no longer required). */
+  rewriteTool?(tool: Listed): Listed;
+  /** The arguments sent to the child for a call of `tool` (the child's definition). */
+  rewriteArgs?(tool: Listed, args: Record<string, unknown>): Record<string, unknown>;
   /** A reason to refuse this call without sending it to the child, or `undefined` to let it through. */
   refuse?(tool: string, args: Record<string, unknown>): Promise<string | undefined> | string | undefined;
 }
@@ -87,7 +92,7 @@ export class Federation {
    * restarts only those whose process or connection settings changed; naming, filters and descriptions apply
    * without a restart. Resolves without waiting for children to be ready.
    */
-  apply(config: ServersConfig, guards: ReadonlyMap<string, ToolGuard> = new Map()): Promise<void> {
+  apply(config: ServersConfig, guards: ReadonlyMap<string, ToolGuard> = presetGuards(config.servers)): Promise<void> {
     if (this.closed) throw new Error('the federation is closed');
     const previous = new Map(this.children);
     this.children.clear();
@@ -170,10 +175,12 @@ export class Federation {
     }
     const child = this.children.get(planned.server);
     if (child === undefined) throw new IntegrationsError('NOT_FOUND', `server "${planned.server}" is no longer configured`);
-    const refusal = await this.guards.get(child.name)?.refuse?.(planned.tool, args);
+    const guard = this.guards.get(child.name);
+    const sent = guard?.rewriteArgs?.(planned.definition, args) ?? args;
+    const refusal = await guard?.refuse?.(planned.tool, sent);
     if (refusal !== undefined) return errorResult(`${publicName} refused by the gateway: ${refusal}`);
     try {
-      return await child.request({ method: 'tools/call', params: { name: planned.tool, arguments: args } }, context);
+      return await child.request({ method: 'tools/call', params: { name: planned.tool, arguments: sent } }, context);
     } catch (error) {
       return this.failedCall(child, publicName, error, context);
     }
@@ -332,7 +339,8 @@ export class Federation {
       { server: RESERVED, prefix: undefined, tools: reserved.map((name) => ({ name })) as Listed[] },
       ...children.map((c) => {
         const guard = this.guards.get(c.name);
-        const tools = guard?.hide === undefined ? c.tools : c.tools.filter((t) => guard.hide?.(t) === undefined);
+        const visible = guard?.hide === undefined ? c.tools : c.tools.filter((t) => guard.hide?.(t) === undefined);
+        const tools = guard?.rewriteTool === undefined ? visible : visible.map((t) => guard.rewriteTool?.(t) ?? t);
         return { server: c.name, prefix: c.config.prefix, tools, allow: c.config.allow, deny: c.config.deny };
       }),
     ];

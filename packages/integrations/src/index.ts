@@ -52,3 +52,17 @@ export { Federation } from './federation.js';
 export type { FederationOptions, FederationStatus, ToolGuard } from './federation.js';
 export { LOGGING_LEVELS, silentFederationLogger } from './upstream.js';
 export type { CallContext, FederationLogger, ForwardedCapabilities, LoggingLevel, McpMessage, UpstreamSession } from './upstream.js';
+export {
+  FILESYSTEM_CONFIG_FILE,
+  FILESYSTEM_SERVER,
+  FILESYSTEM_WRITE_TOOLS,
+  GITHUB_BINARY,
+  GITHUB_HOSTED_URL,
+  JIRA_SERVER,
+  PRESET_NAMES,
+  expandPreset,
+  filesystemGuard,
+  githubDefaults,
+  presetGuards,
+} from './presets.js';
+export type { ExpandedPreset, FilesystemRoot, PresetContext, PresetInfo, PresetName } from './presets.js';

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { formatConfigIssues, jsonPath } from './configIssues.js';
 import { IntegrationsError } from './integrationsError.js';
@@ -6,6 +7,8 @@ import type { MissingVariable } from './integrationsError.js';
 import { DEFAULT_TOOL_BUDGET, sanitizeToolName } from './toolNames.js';
 import type { BudgetPolicy } from './toolNames.js';
 import type { ForwardedCapabilities } from './upstream.js';
+import { PRESET_NAMES, expandPreset } from './presets.js';
+import type { PresetInfo } from './presets.js';
 
 /** How long a request to a child may take when its entry sets no `timeoutMs` (the MCP SDK's own default). */
 export const DEFAULT_CHILD_TIMEOUT_MS = 60_000;
@@ -20,6 +23,7 @@ const PREFIX = /^[A-Za-z0-9_-]*$/;
 const PREFIX_EXPECTED = 'expected a prefix of letters, digits, "_" and "-", or false (or "") for none';
 const STDIO_ONLY = ['command', 'args', 'env', 'envFile', 'cwd', 'inheritEnv'] as const;
 const REMOTE_ONLY = ['url', 'headers'] as const;
+const PRESET_SUPPLIED = ['type', 'transport', 'command', 'args', 'url', 'cwd', 'envFile'] as const;
 
 const transport = z.enum(['stdio', 'http', 'sse'], { error: 'expected "stdio", "http" or "sse"' });
 const stringMap = (what: string) =>
@@ -36,6 +40,8 @@ const globList = z.array(z.string().min(1, { error: 'expected a non-empty tool-n
  */
 export const ServerEntrySchema = z
   .strictObject({
+    /** A ready-made server (see presets.ts); it supplies what runs the server. */
+    preset: z.enum(PRESET_NAMES, { error: `expected one of the presets ${PRESET_NAMES.map((p) => `"${p}"`).join(', ')}` }).optional(),
     type: transport.optional(),
     transport: transport.optional(),
     command: z.string({ error: 'expected the command to start, as a string' }).min(1, { error: 'expected a non-empty command' }).optional(),
@@ -66,6 +72,12 @@ export const ServerEntrySchema = z
       .optional(),
   })
   .superRefine((entry, ctx) => {
+    if (entry.preset !== undefined) {
+      for (const key of PRESET_SUPPLIED) {
+        if (entry[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is supplied by the "${entry.preset}" preset; remove it, or remove "preset" and describe the server yourself` });
+      }
+      return;
+    }
     if (entry.type !== undefined && entry.transport !== undefined && entry.type !== entry.transport) {
       ctx.addIssue({ code: 'custom', path: ['transport'], message: `"transport" is "${entry.transport}" but "type" is "${entry.type}"; give one of them` });
       return;
@@ -147,6 +159,8 @@ interface ChildServerBase {
    * interpolated. Absent for an enabled server.
    */
   readonly disabledReason?: string;
+  /** For a `"preset"` entry: what it was made from (the filesystem preset's directories, GitHub's mode …). */
+  readonly preset?: PresetInfo;
   /** Variables the server refers to without a default that are not set (only with `onMissingVariable: "disable"`). */
   readonly missingVariables: readonly string[];
   /**
@@ -196,6 +210,10 @@ export interface ServersConfigOptions {
   readonly onMissingVariable?: 'error' | 'disable';
   /** The file name used in messages (default `"servers config"`; {@link loadServersConfig} passes the path). */
   readonly file?: string;
+  /** Where presets find their own files (filesystem_config.json); default: the directory of `file`, or the working directory. */
+  readonly configDir?: string;
+  /** Finds an executable on PATH, for the GitHub preset (default: a PATH search). */
+  readonly which?: (command: string) => string | undefined;
 }
 
 const IN_MEMORY = 'servers config';
@@ -223,8 +241,19 @@ export function resolveServersConfig(doc: ServersFile, options: ServersConfigOpt
   const missingAll: MissingVariable[] = [];
   const servers: ChildServerConfig[] = [];
 
-  for (const [name, entry] of Object.entries(entries)) {
+  const configDir = options.configDir ?? (options.file !== undefined && options.file !== IN_MEMORY ? dirname(resolve(options.file)) : process.cwd());
+  for (const [name, written] of Object.entries(entries)) {
     const at = (...path: (string | number)[]) => jsonPath([format, name, ...path]);
+    let entry = written;
+    let presetInfo: PresetInfo | undefined;
+    let presetDisabled: string | undefined;
+    if (written.preset !== undefined && written.disabled !== true) {
+      const expanded = expandPreset(written.preset, written, { configDir, env, ...(options.which ? { which: options.which } : {}) });
+      entry = expanded.entry;
+      presetInfo = expanded.info;
+      presetDisabled = expanded.disabledReason;
+      problems.push(...expanded.problems);
+    }
     const kind: ChildTransport = entry.type ?? entry.transport ?? (entry.command !== undefined ? 'stdio' : 'http');
     const missing: MissingVariable[] = [];
     let invalid = false;
@@ -254,7 +283,7 @@ export function resolveServersConfig(doc: ServersFile, options: ServersConfigOpt
       headers: expandMap(entry.headers, 'headers'),
     };
 
-    let disabledReason: string | undefined = entry.disabled === true ? 'disabled in config' : undefined;
+    let disabledReason: string | undefined = entry.disabled === true ? 'disabled in config' : presetDisabled;
     const missingVariables = [...new Set(missing.map((m) => m.variable))];
     if (missing.length > 0) {
       if (onMissing === 'error') missingAll.push(...missing);
@@ -283,6 +312,7 @@ export function resolveServersConfig(doc: ServersFile, options: ServersConfigOpt
       forward: { sampling: entry.forward?.sampling ?? true, elicitation: entry.forward?.elicitation ?? true, roots: entry.forward?.roots ?? true },
       missingVariables,
       ...(disabledReason === undefined ? {} : { disabledReason }),
+      ...(presetInfo === undefined ? {} : { preset: presetInfo }),
     };
     servers.push(
       kind === 'stdio'
