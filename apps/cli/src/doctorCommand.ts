@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { join } from 'node:path';
+import { IntegrationsError, loadServersConfig } from '@globalmcp/integrations';
 import { ModelRegistry, TIERS } from '@globalmcp/registry';
 import { loadRouterConfig } from '@globalmcp/router';
 import { contextOf, examples } from './context.js';
@@ -11,11 +13,6 @@ interface Check {
   readonly detail: string;
 }
 
-/** The seed's integrations and the variables each needs. */
-const CREDENTIALS: ReadonlyArray<{ name: string; variables: readonly string[] }> = [
-  { name: 'github', variables: ['GITHUB_PERSONAL_ACCESS_TOKEN'] },
-  { name: 'jira', variables: ['JIRA_URL', 'JIRA_USERNAME', 'JIRA_API_TOKEN'] },
-];
 
 export function registerDoctorCommand(program: Command, io: Io): void {
   program
@@ -64,9 +61,19 @@ export function registerDoctorCommand(program: Command, io: Io): void {
         }
       }
 
-      for (const integration of CREDENTIALS) {
-        const missing = integration.variables.filter((v) => !io.env[v]);
-        checks.push({ check: `${integration.name} credentials`, status: missing.length === 0 ? 'ok' : 'warn', detail: missing.length === 0 ? 'set' : `disabled: missing ${missing.join(', ')}` });
+      // Each child server's credentials, as the gateway will resolve them (`servers check` starts them).
+      const serversFile = join(ctx.configDir, 'servers.json');
+      try {
+        const servers = await loadServersConfig(serversFile, { env: io.env, onMissingVariable: 'disable' });
+        checks.push({ check: 'servers config', status: 'ok', detail: `${serversFile}: ${servers.servers.length} child servers` });
+        for (const server of servers.servers) {
+          const missing = server.missingVariables;
+          const detail = server.disabledReason === undefined ? 'enabled (globalmcp servers check starts it)' : `disabled: ${server.disabledReason}`;
+          checks.push({ check: `${server.name} server`, status: missing.length === 0 && server.disabledReason === undefined ? 'ok' : 'warn', detail });
+        }
+      } catch (error) {
+        if (error instanceof IntegrationsError && error.code === 'CONFIG_NOT_FOUND') checks.push({ check: 'servers config', status: 'ok', detail: `${serversFile} missing: no child servers` });
+        else checks.push({ check: 'servers config', status: 'fail', detail: (error as Error).message });
       }
 
       const failed = checks.some((c) => c.status === 'fail');

@@ -211,6 +211,7 @@ describe('models and doctor', () => {
 
   it('doctor reports each check, and fails on a broken config file', async () => {
     const config = await configDir('doctor-config');
+    await writeFile(join(config, 'servers.json'), JSON.stringify({ mcpServers: { github: { preset: 'github' }, jira: { preset: 'jira' } } }));
     const ok = await cli(['--config-dir', config, '--json', 'doctor'], { env: { JIRA_URL: '', JIRA_USERNAME: '', JIRA_API_TOKEN: '', GITHUB_PERSONAL_ACCESS_TOKEN: 'x' } });
     expect(ok.code, ok.stdout).toBe(0);
     const report = JSON.parse(ok.stdout) as { ok: boolean; checks: { check: string; status: string; detail: string }[] };
@@ -218,8 +219,9 @@ describe('models and doctor', () => {
     expect(byName['node']?.status).toBe('ok');
     expect(byName['ollama server']).toMatchObject({ status: 'ok', detail: `${models.url} reachable` });
     expect(byName['tier simple']).toMatchObject({ status: 'ok', detail: 'phi3' });
-    expect(byName['github credentials']?.status).toBe('ok');
-    expect(byName['jira credentials']).toMatchObject({ status: 'warn', detail: 'disabled: missing JIRA_URL, JIRA_USERNAME, JIRA_API_TOKEN' });
+    expect(byName['servers config']?.status).toBe('ok');
+    expect(byName['github server']?.status).toBe('ok');
+    expect(byName['jira server']).toMatchObject({ status: 'warn', detail: 'disabled: missing JIRA_URL, JIRA_USERNAME, JIRA_API_TOKEN' });
     await writeFile(join(config, 'model_registry.json'), '{"models": {"a": 42}}');
     const broken = await cli(['--config-dir', config, 'doctor']);
     expect(broken.code).toBe(1);
