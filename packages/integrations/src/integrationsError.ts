@@ -15,7 +15,6 @@
  *   when it is tried again); the request was not sent.
  * - `CHILD_FAILED`: the child exited while handling the request.
  * - `NOT_FOUND`: no child offers the tool, prompt or resource asked for.
- * - `REFUSED`: the gateway's policy for the child forbids the call (e.g. a write under a read-only path).
  */
 export type IntegrationsErrorCode =
   | 'CONFIG_NOT_FOUND'
@@ -24,8 +23,7 @@ export type IntegrationsErrorCode =
   | 'TOOL_BUDGET_EXCEEDED'
   | 'CHILD_UNAVAILABLE'
   | 'CHILD_FAILED'
-  | 'NOT_FOUND'
-  | 'REFUSED';
+  | 'NOT_FOUND';
 
 /** One `${NAME}` reference that could not be resolved. */
 export interface MissingVariable {
