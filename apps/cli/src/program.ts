@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { SERVER_VERSION } from '@globalmcp/mcp-server';
 import { registerDoctorCommand } from './doctorCommand.js';
+import { registerFitCommand } from './fitCommand.js';
 import { registerModelsCommand } from './modelsCommand.js';
 import { UsageError } from './output.js';
 import type { Io } from './output.js';
@@ -29,6 +30,7 @@ Exit codes: 0 ok, 1 failure (a check failed, a file is corrupt, no model answere
 Results go to stdout, diagnostics to stderr. Colour only on a terminal; NO_COLOR turns it off.`,
     );
   registerTensorCommands(program, io);
+  registerFitCommand(program, io);
   registerRouteCommands(program, io);
   registerModelsCommand(program, io);
   registerServersCommand(program, io);

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import { compress } from '@globalmcp/freqkv';
-import { fuse, fuseKv, kernelsFromJson } from '@globalmcp/lococo';
-import { compressPipeline } from '@globalmcp/pipeline';
+import { DEFAULT_HEAVY_HITTERS, DEFAULT_SINK_TOKENS, LococoError, fuse, fuseKv, slotPlan } from '@globalmcp/lococo';
+import type { LococoKernels } from '@globalmcp/lococo';
+import { DEFAULT_FREQKV_RETENTION, DEFAULT_SLOTS, compressPipeline } from '@globalmcp/pipeline';
 import { formatShape } from '@globalmcp/tensor';
 import type { Tensor } from '@globalmcp/tensor';
-import { readFile } from 'node:fs/promises';
 import { contextOf, examples, intOption, numberOption } from './context.js';
 import type { Context } from './context.js';
 import { UsageError, percent } from './output.js';
 import type { Io } from './output.js';
-import { readTensorFile, writeTensorFile } from './tensorFiles.js';
+import { cacheLayoutOf, heavyHittersOption, readKernelsFile, readTensorFile, writeTensorFile } from './tensorFiles.js';
 
 interface TensorRun {
   readonly input: string;
@@ -33,6 +33,24 @@ async function runOnFile(ctx: Context, input: string, output: string | undefined
   }
   bar.done();
   return { input, output, tensor, result: done.tensor, stats: done.stats, bytesWritten };
+}
+
+/**
+ * Kernels hold one channel per fused slot, and --slots, --sinks and --heavy-hitters decide how many
+ * slots are fused; the library's mismatch error cannot name the file or the flags, so check here first.
+ */
+async function kernelsFor(file: string | undefined, opts: { slots: number; sinks: number; heavyHitters: number }): Promise<LococoKernels | undefined> {
+  if (file === undefined) return undefined;
+  const kernels = await readKernelsFile(file);
+  if (opts.sinks >= opts.slots) return kernels; // the library explains that one
+  const { fused } = slotPlan(opts.slots, opts.sinks, opts.heavyHitters, opts.slots + 1);
+  if (fused !== kernels.fused) {
+    throw new LococoError(
+      'SHAPE_MISMATCH',
+      `${file} holds kernels for ${kernels.fused} fused slots, but --slots ${opts.slots} --sinks ${opts.sinks} --heavy-hitters ${opts.heavyHitters} fuse ${fused}: give the --slots, --sinks and --heavy-hitters the kernels were fitted with (globalmcp fit prints them under "use with")`,
+    );
+  }
+  return kernels;
 }
 
 function report(ctx: Context, run: TensorRun, rows: [string, string][]): void {
@@ -86,25 +104,25 @@ export function registerTensorCommands(program: Command, io: Io): void {
     .argument('<in>', 'input tensor: .npy, .safetensors or .json')
     .requiredOption('--slots <n>', 'output tokens per sequence, sinks included', intOption('--slots', 1))
     .option('-o, --output <file>', 'write the result (.npy, .safetensors, .json)')
-    .option('--sinks <n>', 'tokens at the start kept raw', intOption('--sinks', 0), 4)
+    .option('--sinks <n>', 'tokens at the start kept raw', intOption('--sinks', 0), DEFAULT_SINK_TOKENS)
+    .option('--heavy-hitters <share>', 'share of the slots after the sinks that keep top-scoring tokens verbatim', heavyHittersOption, DEFAULT_HEAVY_HITTERS)
     .option('--kv', 'treat the input as [..., 2 (K, V), heads, tokens, headDim] (default: when the shape has a size-2 axis at -4)')
-    .option('--kernels <file>', 'kernels saved as JSON (default: the training-free kernels)')
+    .option('--kernels <file>', 'kernels from globalmcp fit (default: the training-free kernels); give the --slots, --sinks and --heavy-hitters they were fitted with')
     .option('--tensor <name>', 'which tensor of a .safetensors file')
-    .addHelpText('after', examples('globalmcp fuse kv.npy --slots 128 -o kv.128.npy', 'globalmcp fuse seq.npy --slots 64 --kernels fitted.json --json'))
-    .action(async (input: string, opts: { slots: number; output?: string; sinks: number; kv?: boolean; kernels?: string; tensor?: string }, command: Command) => {
+    .addHelpText('after', examples('globalmcp fuse kv.npy --slots 128 -o kv.128.npy', 'globalmcp fuse seq.npy --slots 64 --heavy-hitters 0.25 --kernels fitted.json --json'))
+    .action(async (input: string, opts: { slots: number; output?: string; sinks: number; heavyHitters: number; kv?: boolean; kernels?: string; tensor?: string }, command: Command) => {
       const ctx = contextOf(command, io);
-      const kernels = opts.kernels === undefined ? undefined : kernelsFromJson(JSON.parse(await readFile(opts.kernels, 'utf8')) as never);
+      const kernels = await kernelsFor(opts.kernels, opts);
       const run = await runOnFile(ctx, input, opts.output, opts.tensor, 'fuse', (tensor) => {
-        const rank = tensor.shape.length;
-        const asKv = opts.kv ?? (rank >= 4 && tensor.shape[rank - 4] === 2);
-        const options = { slots: opts.slots, sinkTokens: opts.sinks, ...(kernels ? { kernels } : {}) };
-        const result = asKv ? fuseKv(tensor, options) : fuse(tensor, options);
-        return { tensor: result.tensor, stats: { ...result.stats, layout: asKv ? 'kv' : 'sequence' } };
+        const layout = cacheLayoutOf(tensor.shape, opts.kv);
+        const options = { slots: opts.slots, sinkTokens: opts.sinks, heavyHitters: opts.heavyHitters, ...(kernels ? { kernels } : {}) };
+        const result = layout === 'kv' ? fuseKv(tensor, options) : fuse(tensor, options);
+        return { tensor: result.tensor, stats: { ...result.stats, layout } };
       });
       const s = run.stats as { tokensIn: number; tokensOut: number; sinkTokens: number; heavyHitters: number; fusedSlots: number; groups: number; ms: number; layout: string };
       report(ctx, run, [
         ['tokens', `${s.tokensIn} -> ${s.tokensOut} per sequence (${s.groups} sequences, ${s.layout})`],
-        ['slots', `${s.sinkTokens} sinks, ${s.heavyHitters} heavy hitters, ${s.fusedSlots} fused`],
+        ['slots', `${s.sinkTokens} sinks, ${s.heavyHitters} heavy hitters, ${s.fusedSlots} fused${opts.kernels === undefined ? '' : ` (kernels ${opts.kernels})`}`],
         ['time', `${s.ms.toFixed(1)} ms`],
       ]);
     });
@@ -114,20 +132,28 @@ export function registerTensorCommands(program: Command, io: Io): void {
     .description('FreqKV then LoCoCo, with stats per stage and the attention-output error kept')
     .argument('<in>', 'input tensor: .npy, .safetensors or .json')
     .option('-o, --output <file>', 'write the result (.npy, .safetensors, .json)')
-    .option('--slots <n>', 'LoCoCo output tokens', intOption('--slots', 1), 128)
-    .option('--retention <r>', 'fraction of the non-sink tokens FreqKV keeps', numberOption('--retention', (n) => n > 0 && n <= 1, 'a number in (0, 1]'), 0.3)
-    .option('--sinks <n>', 'tokens at the start kept raw', intOption('--sinks', 0), 4)
+    .option('--slots <n>', 'LoCoCo output tokens', intOption('--slots', 1), DEFAULT_SLOTS)
+    .option('--retention <r>', 'fraction of the non-sink tokens FreqKV keeps', numberOption('--retention', (n) => n > 0 && n <= 1, 'a number in (0, 1]'), DEFAULT_FREQKV_RETENTION)
+    .option('--sinks <n>', 'tokens at the start kept raw', intOption('--sinks', 0), DEFAULT_SINK_TOKENS)
+    .option('--heavy-hitters <share>', 'LoCoCo: share of the slots after the sinks that keep top-scoring tokens verbatim', heavyHittersOption, DEFAULT_HEAVY_HITTERS)
+    .option('--kernels <file>', 'LoCoCo kernels from globalmcp fit (default: the training-free kernels); give the --slots, --sinks and --heavy-hitters they were fitted with')
     .option('--tensor <name>', 'which tensor of a .safetensors file')
-    .addHelpText('after', examples('globalmcp pipeline kv.npy --slots 128 -o kv.small.safetensors', 'globalmcp pipeline kv.npy --json'))
-    .action(async (input: string, opts: { output?: string; slots: number; retention: number; sinks: number; tensor?: string }, command: Command) => {
+    .addHelpText('after', examples('globalmcp pipeline kv.npy --slots 128 -o kv.small.safetensors', 'globalmcp pipeline kv.npy --slots 64 --kernels kernels.json --json'))
+    .action(async (input: string, opts: { output?: string; slots: number; retention: number; sinks: number; heavyHitters: number; kernels?: string; tensor?: string }, command: Command) => {
       const ctx = contextOf(command, io);
+      const kernels = await kernelsFor(opts.kernels, opts);
       const run = await runOnFile(ctx, input, opts.output, opts.tensor, 'pipeline', (tensor) => {
-        const result = compressPipeline(tensor, { sinkTokens: opts.sinks, freqkv: { retention: opts.retention }, lococo: { slots: opts.slots } });
+        const result = compressPipeline(tensor, {
+          layout: cacheLayoutOf(tensor.shape, undefined),
+          sinkTokens: opts.sinks,
+          freqkv: { retention: opts.retention },
+          lococo: { slots: opts.slots, heavyHitters: opts.heavyHitters, ...(kernels ? { kernels } : {}) },
+        });
         return { tensor: result.tensor, stats: { ...result.stats, layout: result.layout } };
       });
       const s = run.stats as { tokensIn: number; tokensOut: number; sizeReduction: number; ms: number; stages: { stage: string; ran: boolean; reason?: string; tokensIn: number; tokensOut: number; ms: number }[]; attentionError?: { median: number; p90: number } };
       report(ctx, run, [
-        ...s.stages.map((st): [string, string] => [st.stage, st.ran ? `${st.tokensIn} -> ${st.tokensOut} (${st.ms.toFixed(1)} ms)` : `skipped: ${st.reason ?? ''}`]),
+        ...s.stages.map((st): [string, string] => [st.stage, st.ran ? `${st.tokensIn} -> ${st.tokensOut} (${st.ms.toFixed(1)} ms)${st.stage === 'lococo' && opts.kernels !== undefined ? `, kernels ${opts.kernels}` : ''}` : `skipped: ${st.reason ?? ''}`]),
         ['size', `${percent(s.sizeReduction)} smaller`],
         ['attention error', s.attentionError ? `median ${percent(s.attentionError.median, 2)}, p90 ${percent(s.attentionError.p90, 2)}` : 'not measured'],
         ['time', `${s.ms.toFixed(1)} ms`],
