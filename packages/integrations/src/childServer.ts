@@ -87,6 +87,11 @@ const MAX_RESTART_DELAY_MS = 30_000;
 const STABLE_AFTER_MS = 60_000;
 const STDERR_LINES = 20;
 const MIN_START_TIMEOUT_MS = 30_000;
+/**
+ * Largest single message a stdio child may send. The SDK's default (10 MB) is less than one read of a large file
+ * or image, and going over it kills the child.
+ */
+const MAX_STDIO_MESSAGE_BYTES = 256 * 1024 * 1024;
 /** JSON-RPC code the SDK uses for a request that timed out. */
 const REQUEST_TIMEOUT = -32001;
 /** The SDK's own timer is not used (setTimeout's largest delay). */
@@ -384,6 +389,7 @@ export class ChildServer {
         env: { ...fromFile, ...childEnvironment(config, this.options.env) },
         ...(config.cwd !== undefined ? { cwd: config.cwd } : {}),
         stderr: 'pipe',
+        maxBufferSize: MAX_STDIO_MESSAGE_BYTES,
       });
       this.stderrTail = [];
       let partial = '';
