@@ -219,6 +219,14 @@ describe('federation resilience', () => {
     expect(logs[0]?.params?.['logger']).toBe('t');
   }, 20_000);
 
+  it('a child that writes garbage to stdout keeps working; the garbage is skipped', async () => {
+    const f = federation({ t: { command: NODE, args: [CHILD] } });
+    await f.listTools();
+    expect(text(await f.callTool('t__garbage', {}))).toBe('answered after garbage');
+    expect(text(await f.callTool('t__echo', { text: 'after' }))).toBe('echo: after');
+    expect(f.status().children[0]).toMatchObject({ state: 'ready', restarts: 0 });
+  }, 20_000);
+
   it('a tool added at run time is announced to every session and callable', async () => {
     const f = federation({ t: { command: NODE, args: [CHILD] } });
     const a = fakeSession('a');
