@@ -359,7 +359,19 @@ export class ChildServer {
   }
 
   private async open(generation: number): Promise<void> {
-    const transport = this.createTransport();
+    try {
+      await this.openWith(generation, this.createTransport());
+    } catch (error) {
+      // A server that only speaks the legacy SSE transport answers a Streamable HTTP POST with 404 or 405: try
+      // SSE on the same URL, as the spec's backwards-compatibility section describes.
+      if (this.config.transport !== 'http' || !(error instanceof StreamableHTTPError) || (error.code !== 404 && error.code !== 405) || generation !== this.generation) throw error;
+      this.options.logger.log('info', `child "${this.name}" does not speak Streamable HTTP (${error.code}); trying the legacy SSE transport`, { child: this.name });
+      await this.disconnect();
+      await this.openWith(generation, new SSEClientTransport(new URL(this.config.url), { requestInit: { headers: { ...this.config.headers } } }));
+    }
+  }
+
+  private async openWith(generation: number, transport: Transport): Promise<void> {
     const { sampling, elicitation, roots } = this.options.forward;
     const client = new Client(this.options.clientInfo, {
       capabilities: {

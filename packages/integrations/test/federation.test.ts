@@ -334,6 +334,14 @@ describe('remote children', () => {
     expect(f.status().children[0]).toMatchObject({ state: 'ready', transport: 'http' });
   }, 20_000);
 
+  it('a url without a type falls back to the legacy SSE transport when the server answers 404', async () => {
+    const url = await startHttpChild('--sse');
+    const f = federation({ old: { url } });
+    await f.listTools();
+    expect(text(await f.callTool('old__echo', { text: 'fallback' }))).toBe('echo: fallback');
+    expect(f.status().children[0]).toMatchObject({ state: 'ready' });
+  }, 20_000);
+
   it('a legacy SSE child works', async () => {
     const url = await startHttpChild('--sse');
     const f = federation({ old: { type: 'sse', url } });
