@@ -115,13 +115,13 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
       }
       if (sessionId !== undefined) {
         const session = sessions.get(sessionId);
-        if (session === undefined) return jsonRpcError(res, 404, -32001, 'Session not found: initialize a new session');
+        if (session === undefined) return jsonRpcError(res, 404, -32001, 'Session not found: initialize a new session', requestIdOf(message));
         session.lastSeen = Date.now();
         await session.transport.handleRequest(req, res, message);
         return;
       }
       const initialize = Array.isArray(message) ? message.some((m) => isInitializeRequest(m)) : isInitializeRequest(message);
-      if (!initialize) return jsonRpcError(res, 400, -32000, 'Bad Request: no mcp-session-id header; send initialize first');
+      if (!initialize) return jsonRpcError(res, 400, -32000, 'Bad Request: no mcp-session-id header; send initialize first', requestIdOf(message));
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         eventStore: new BoundedEventStore(),
@@ -232,7 +232,13 @@ function plain(res: ServerResponse, status: number, text: string, headers: Recor
   res.end(text);
 }
 
-function jsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
+function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, id: string | number | null = null): void {
   res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id }));
+}
+
+/** The id of a single JSON-RPC request, so an error about it can be matched to it; null otherwise. */
+function requestIdOf(message: unknown): string | number | null {
+  const id = (message as { id?: unknown } | null)?.id;
+  return !Array.isArray(message) && (typeof id === 'string' || typeof id === 'number') ? id : null;
 }

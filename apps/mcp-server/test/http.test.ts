@@ -177,8 +177,11 @@ describe('requests refused before the MCP layer', () => {
   it('answers an unknown session with 404, a missing one with 400, and a bad protocol version with 400', async () => {
     const unknown = await fetch(server.url, { method: 'POST', headers: { ...HEADERS, 'mcp-session-id': 'no-such-session' }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
     expect(unknown.status).toBe(404);
-    const missing = await fetch(server.url, { method: 'POST', headers: HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
+    // The error answers the request by its id, so a client can match it.
+    expect(await unknown.json()).toMatchObject({ id: 2, error: { code: -32001 } });
+    const missing = await fetch(server.url, { method: 'POST', headers: HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 'req-9', method: 'tools/list' }) });
     expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ id: 'req-9', error: { code: -32000 } });
     const sessionId = await openSession();
     const version = await fetch(server.url, {
       method: 'POST',
