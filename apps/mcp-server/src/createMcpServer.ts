@@ -198,7 +198,10 @@ async function notFoundAsInvalidParams<T>(run: () => Promise<T>, code: number = 
     return await run();
   } catch (error) {
     if (error instanceof IntegrationsError && (error.code === 'NOT_FOUND' || error.code === 'CHILD_UNAVAILABLE' || error.code === 'CHILD_FAILED')) {
-      throw Object.assign(new Error(error.message), { code: error.code === 'NOT_FOUND' ? code : ErrorCode.InternalError });
+      throw Object.assign(new Error(error.message), {
+        code: error.code === 'NOT_FOUND' ? code : ErrorCode.InternalError,
+        ...(error.uri !== undefined ? { data: { uri: error.uri } } : {}),
+      });
     }
     throw error;
   }

@@ -68,6 +68,7 @@ describe('federated children behind the server, over stdio', () => {
     const completion = await client.complete({ ref: { type: 'ref/prompt', name: 'ev__completable-prompt' }, argument: { name: 'department', value: 'Eng' } });
     expect(completion.completion.values).toEqual(['Engineering']);
     await expect(client.readResource({ uri: 'nowhere://x' })).rejects.toThrow(/no child server offers the resource nowhere:\/\/x/);
+    await expect(client.readResource({ uri: 'nowhere://x' })).rejects.toMatchObject({ code: -32002, data: { uri: 'nowhere://x' } });
   }, 20_000);
 
   it('reports the children in gateway_status', async () => {

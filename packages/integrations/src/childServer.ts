@@ -429,10 +429,17 @@ export class ChildServer {
       if (target === undefined) {
         throw Object.assign(new Error(`no connected client supports ${feature}, which server "${this.name}" asked for (${request.method})`), { code: -32601 });
       }
-      return target.session.request(
-        { method: request.method, params: request.params as Record<string, unknown> | undefined },
-        { relatedRequestId: target.relatedRequestId, signal: extra.signal, timeoutMs: this.config.timeoutMs },
-      ) as never;
+      try {
+        return (await target.session.request(
+          { method: request.method, params: request.params as Record<string, unknown> | undefined },
+          { relatedRequestId: target.relatedRequestId, signal: extra.signal, timeoutMs: this.config.timeoutMs },
+        )) as never;
+      } catch (error) {
+        // The client's error as the client sent it: the SDK's McpError has put "MCP error <code>: " in front.
+        const code = (error as { code?: unknown }).code;
+        if (typeof code !== 'number' || !(error instanceof Error)) throw error;
+        throw Object.assign(new Error(error.message.replace(/^MCP error -?\d+: /, '')), { code, data: (error as { data?: unknown }).data });
+      }
     };
     if (sampling) client.setRequestHandler(CreateMessageRequestSchema, forward('sampling'));
     if (elicitation) client.setRequestHandler(ElicitRequestSchema, forward('elicitation'));

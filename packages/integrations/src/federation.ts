@@ -224,7 +224,7 @@ export class Federation {
   async readResource(uri: string, context: CallContext = {}): Promise<Record<string, unknown>> {
     await this.settleIfUnknown(() => this.ownerOf(uri) !== undefined);
     const owner = this.ownerOf(uri);
-    if (owner === undefined) throw new IntegrationsError('NOT_FOUND', `no child server offers the resource ${uri}`);
+    if (owner === undefined) throw new IntegrationsError('NOT_FOUND', `no child server offers the resource ${uri}`, { uri });
     return owner.request({ method: 'resources/read', params: { uri } }, context).catch(rethrowChildError);
   }
 

@@ -41,6 +41,8 @@ export interface IntegrationsErrorDetails {
   readonly missing?: readonly MissingVariable[];
   /** The child server concerned. */
   readonly server?: string;
+  /** For `NOT_FOUND` of a resource: its URI. */
+  readonly uri?: string;
 }
 
 export class IntegrationsError extends Error {
@@ -49,6 +51,7 @@ export class IntegrationsError extends Error {
   readonly file: string | undefined;
   readonly missing: readonly MissingVariable[] | undefined;
   readonly server: string | undefined;
+  readonly uri: string | undefined;
 
   constructor(code: IntegrationsErrorCode, message: string, details: IntegrationsErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -56,5 +59,6 @@ export class IntegrationsError extends Error {
     this.file = details.file;
     this.missing = details.missing;
     this.server = details.server;
+    this.uri = details.uri;
   }
 }

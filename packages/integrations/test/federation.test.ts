@@ -113,6 +113,21 @@ describe('federation with server-everything (a real third-party child)', () => {
     expect(text(roots)).toContain('file:///work/project');
   }, 20_000);
 
+  it("a client's refusal reaches the child with the client's code and message, not wrapped twice", async () => {
+    const f = federation({ ev: { command: NODE, args: [EVERYTHING] } });
+    const session: UpstreamSession = {
+      ...fakeSession('refuses'),
+      request: async () => {
+        throw Object.assign(new Error('MCP error -32602: the user declined'), { code: -32602 });
+      },
+    };
+    f.attach(session);
+    await f.listTools();
+    const result = JSON.stringify(await f.callTool('ev__trigger-sampling-request', { prompt: 'x', maxTokens: 5 }, { session, requestId: 5 }));
+    expect(result).toContain('the user declined');
+    expect(result).not.toMatch(/MCP error -32602: MCP error -32602/);
+  }, 20_000);
+
   it('a child asking for sampling gets a clear error when no client can sample', async () => {
     const f = federation({ ev: { command: NODE, args: [EVERYTHING] } });
     const session = fakeSession('nosampling', { sampling: false, elicitation: false, roots: false });
