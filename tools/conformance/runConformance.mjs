@@ -3,7 +3,8 @@
 //
 // 1. Installs the pinned suite and a Node 22 binary (the suite needs Node >= 22) into
 //    tmp/conformance/ at the repository root, only when they are missing or another version.
-// 2. Starts apps/mcp-server/dist/main.js --http --port 0 on a copy of config/.
+// 2. Starts apps/mcp-server/dist/main.js --http --port 0 on a config dir holding config/model_registry.json
+//    and config/router.json only (no servers.json: no federated children).
 // 3. Asks the server what it offers (capabilities, tools, prompts, resources, protocol
 //    version) and runs every suite scenario of the negotiated revision whose fixtures the
 //    server has; scenarios that need the suite's reference fixtures (test_simple_text,
@@ -15,9 +16,13 @@
 //
 // Usage: node tools/conformance/runConformance.mjs [--scenario <name>]... [--include-na]
 //        [--no-local] [--timeout <seconds>] [--help]
+//        node tools/conformance/runConformance.mjs --federation [options]: the suite against a
+//        server with its reference fixtures (referenceChild.mjs) alone and through the gateway
+//        federating it, compared scenario by scenario (runFederationConformance.mjs;
+//        --federation --help lists its options).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +50,16 @@ into tmp/conformance/ when missing) against apps/mcp-server/dist (build it first
   --include-na        also run the not-applicable scenarios, for information (never fail the run)
   --no-local          skip the local transport probes (protocol version, session id, Origin)
   --timeout <s>       per-scenario limit in seconds (default 60)
+  --federation        instead: a server with the suite's reference fixtures (referenceChild.mjs)
+                      alone vs through the gateway that federates it, scenario by scenario
+                      (--federation --help for its options)
   --help`;
+
+// --federation: the other mode, in its own script (its options are its own).
+if (process.argv.slice(2).includes('--federation')) {
+  const { runFederation } = await import('./runFederationConformance.mjs');
+  process.exit(await runFederation(process.argv.slice(2).filter((arg) => arg !== '--federation')));
+}
 
 let opts;
 try {
@@ -100,14 +114,22 @@ const NEEDS = {
   'resources-read-text': { capability: 'resources', resources: ['test://static-text'] },
   'resources-read-binary': { capability: 'resources', resources: ['test://static-binary'] },
   'resources-templates-read': { capability: 'resources', templates: ['test://template/{id}/data'] },
-  'resources-subscribe': { capability: 'resources.subscribe' },
-  'resources-unsubscribe': { capability: 'resources.subscribe' },
+  'resources-subscribe': { capability: 'resources.subscribe', resources: ['test://watched-resource'] },
+  'resources-unsubscribe': { capability: 'resources.subscribe', resources: ['test://watched-resource'] },
   'prompts-list': { capability: 'prompts' },
   'prompts-get-simple': { capability: 'prompts', prompts: ['test_simple_prompt'] },
   'prompts-get-with-args': { capability: 'prompts', prompts: ['test_prompt_with_arguments'] },
   'prompts-get-embedded-resource': { capability: 'prompts', prompts: ['test_prompt_with_embedded_resource'] },
   'prompts-get-with-image': { capability: 'prompts', prompts: ['test_prompt_with_image'] },
 };
+
+/**
+ * The config files the server under test gets: the model registry and router rules it normally
+ * runs with, and no servers.json (nor filesystem_config.json), so it federates no child and the
+ * suite tests the gateway's own tools, prompts and resources. No scenario of this mode needs a
+ * child; the suite's reference fixtures are federated in --federation mode instead.
+ */
+const CONFIG_FILES = ['model_registry.json', 'router.json'];
 
 /** Notes printed beside a generic scenario that passes only partly by design. */
 const NOTES = {
@@ -268,10 +290,12 @@ function npmInstall(specs) {
   });
 }
 
-/** Starts the built server on a copy of config/ and resolves with its /mcp URL. */
+/** Starts the built server on a config dir with CONFIG_FILES and resolves with its /mcp URL. */
 function startServer() {
   configDir = mkdtempSync(join(tmpdir(), 'globalmcp-conformance-'));
-  cpSync(join(root, 'config'), configDir, { recursive: true });
+  for (const file of CONFIG_FILES) {
+    if (existsSync(join(root, 'config', file))) copyFileSync(join(root, 'config', file), join(configDir, file));
+  }
   const env = { ...process.env };
   // A token would make every suite request 401; the server binds to loopback, where none is needed.
   delete env.GLOBALMCP_TOKEN;
