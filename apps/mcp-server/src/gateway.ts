@@ -1,14 +1,16 @@
 import { existsSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Federation, IntegrationsError, loadServersConfig } from '@globalmcp/integrations';
+import { IntegrationsError, loadServersConfig } from '@globalmcp/integrations';
+import type { Federation } from '@globalmcp/integrations';
 import type { ChildStatus, ServersConfig } from '@globalmcp/integrations';
 import { ModelRegistry, silentLogger } from '@globalmcp/registry';
 import type { Logger, ModelStatus } from '@globalmcp/registry';
 import { Analytics, Router, loadRouterConfig } from '@globalmcp/router';
 import type { AnalyticsSnapshot } from '@globalmcp/router';
-import { GATEWAY_TOOLS } from './tools.js';
-import { SERVER_NAME, SERVER_VERSION } from './version.js';
+import { startFederation } from './federationSetup.js';
+import type { StartedFederation } from './federationSetup.js';
+import { SERVER_VERSION } from './version.js';
 
 export interface GatewayOptions {
   /** Where model_registry.json and router.json live (default `./config`). Missing files mean built-in defaults. */
@@ -23,6 +25,8 @@ export interface GatewayOptions {
   readonly listWaitMs?: number;
   /** First delay before restarting a child that exited (default 500 ms, doubling to 30 s). */
   readonly restartDelayMs?: number;
+  /** A federation already started with {@link startFederation} (the binary starts it first); closed with the gateway. */
+  readonly federation?: StartedFederation;
 }
 
 export interface GatewayStatus {
@@ -68,29 +72,25 @@ export class Gateway {
   static async start(options: GatewayOptions = {}): Promise<Gateway> {
     const logger = options.logger ?? silentLogger;
     const configDir = resolve(options.configDir ?? 'config');
-    const registry = await ModelRegistry.open(join(configDir, 'model_registry.json'), { ...(options.env ? { env: options.env } : {}), logger });
-    registry.watch();
-    const routerPath = join(configDir, 'router.json');
-    const routerFile = existsSync(routerPath) ? routerPath : undefined;
-    const config = routerFile === undefined ? undefined : await loadRouterConfig(routerFile);
-    const analytics = options.analyticsFile === undefined ? Analytics.inMemory() : await Analytics.open(resolve(options.analyticsFile));
-    const router = new Router({ registry, ...(config ? { config } : {}), analytics, logger });
     const env = options.env ?? process.env;
-    const federation = new Federation({
-      logger,
-      env,
-      clientInfo: { name: SERVER_NAME, version: SERVER_VERSION },
-      reservedToolNames: GATEWAY_TOOLS.map((t) => t.name),
-      ...(options.listWaitMs !== undefined ? { listWaitMs: options.listWaitMs } : {}),
-      ...(options.restartDelayMs !== undefined ? { restartDelayMs: options.restartDelayMs } : {}),
-    });
-    const serversPath = join(configDir, 'servers.json');
-    const serversFile = existsSync(serversPath) ? serversPath : undefined;
-    const gateway = new Gateway(registry, router, configDir, routerFile, (options.tensorDirs ?? [process.cwd()]).map((d) => resolve(d)), logger, federation, serversFile, env);
-    if (serversFile !== undefined) await federation.apply(await gateway.loadServers(serversFile));
-    gateway.watchConfigDir();
-    logger.log('info', 'gateway ready', { configDir, models: registry.listModels().length, routerConfig: routerFile ?? 'built-in', children: federation.servers().length });
-    return gateway;
+    // Children first: their processes start while the registry and the router load.
+    const { federation, serversFile } = options.federation ?? (await startFederation({ configDir, env, logger, listWaitMs: options.listWaitMs, restartDelayMs: options.restartDelayMs }));
+    try {
+      const registry = await ModelRegistry.open(join(configDir, 'model_registry.json'), { ...(options.env ? { env: options.env } : {}), logger });
+      registry.watch();
+      const routerPath = join(configDir, 'router.json');
+      const routerFile = existsSync(routerPath) ? routerPath : undefined;
+      const config = routerFile === undefined ? undefined : await loadRouterConfig(routerFile);
+      const analytics = options.analyticsFile === undefined ? Analytics.inMemory() : await Analytics.open(resolve(options.analyticsFile));
+      const router = new Router({ registry, ...(config ? { config } : {}), analytics, logger });
+      const gateway = new Gateway(registry, router, configDir, routerFile, (options.tensorDirs ?? [process.cwd()]).map((d) => resolve(d)), logger, federation, serversFile, env);
+      gateway.watchConfigDir();
+      logger.log('info', 'gateway ready', { configDir, models: registry.listModels().length, routerConfig: routerFile ?? 'built-in', children: federation.servers().length });
+      return gateway;
+    } catch (error) {
+      await federation.close();
+      throw error;
+    }
   }
 
   async status(options: { probe?: boolean } = {}): Promise<GatewayStatus> {

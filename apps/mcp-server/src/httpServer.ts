@@ -9,9 +9,9 @@ import { BoundedEventStore } from './boundedEventStore.js';
 import { createMcpServer } from './createMcpServer.js';
 import type { Gateway } from './gateway.js';
 import { GatewayError } from './gatewayError.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './serveArgs.js';
 
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 8000;
+export { DEFAULT_HOST, DEFAULT_PORT };
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_SESSION_IDLE_MS = 30 * 60 * 1000;
 

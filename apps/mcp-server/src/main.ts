@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import './heapFlags.js';
+import { resolve } from 'node:path';
+import { startFederation } from './federationSetup.js';
 import { GatewayError } from './gatewayError.js';
-import { USAGE, parseServeArgs, serve } from './serve.js';
+import { createStderrLogger } from './logger.js';
+import { USAGE, parseServeArgs } from './serveArgs.js';
 import { SERVER_VERSION } from './version.js';
 
 // stdout carries JSON-RPC only: anything a dependency prints goes to stderr instead.
@@ -25,7 +28,12 @@ async function main(): Promise<void> {
     process.stderr.write(`${SERVER_VERSION}\n`);
     return;
   }
-  const { gateway, http } = await serve(options);
+  // The child servers start before the rest of the gateway loads (the MCP server, registry and router code take
+  // about 120 ms to load), so the first tools/list that includes their tools comes that much sooner.
+  const logger = createStderrLogger(options.logLevel);
+  const federation = await startFederation({ configDir: resolve(options.configDir ?? 'config'), env: process.env, logger });
+  const { serve } = await import('./serve.js');
+  const { gateway, http } = await serve(options, { logger, federation });
   if (http === undefined) return;
   const stop = async () => {
     await http.close();
