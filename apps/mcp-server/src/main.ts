@@ -32,16 +32,20 @@ async function main(): Promise<void> {
   // about 120 ms to load), so the first tools/list that includes their tools comes that much sooner.
   const logger = createStderrLogger(options.logLevel);
   const federation = await startFederation({ configDir: resolve(options.configDir ?? 'config'), env: process.env, logger });
+  // On SIGINT/SIGTERM the child servers are stopped before the process exits, so none is left behind.
+  let stop = async () => {
+    await federation.federation.close();
+  };
+  const onSignal = () => void stop().finally(() => process.exit(0));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const { serve } = await import('./serve.js');
   const { gateway, http } = await serve(options, { logger, federation });
   if (http === undefined) return;
-  const stop = async () => {
+  stop = async () => {
     await http.close();
     await gateway.close();
-    process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -28,6 +29,29 @@ beforeAll(async () => {
 afterAll(async () => {
   await config.cleanup();
 });
+
+/** Process ids whose parent is `pid` (Linux /proc). */
+function listChildren(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function text(result: unknown): string {
   return ((result as { content: { text: string }[] }).content[0] as { text: string }).text;
@@ -108,6 +132,27 @@ describe('wire order over stdio', () => {
       expect(text(lines.find((l) => l['id'] === 2)?.['result'])).toBe('done 5');
     } finally {
       gateway.kill();
+    }
+  }, 20_000);
+});
+
+describe('shutdown', () => {
+  it('SIGTERM to a stdio gateway stops its child servers too, even ones that outlive a closed stdin', async () => {
+    const own = await configFor(undefined);
+    try {
+      await writeFile(join(own.dir, 'servers.json'), JSON.stringify({ mcpServers: { stubborn: { command: NODE, args: [TEST_CHILD], env: { KEEP_ALIVE: '1' } } } }));
+      const gateway = spawn(NODE, [MAIN, '--stdio', '--config-dir', own.dir], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stderr = '';
+      gateway.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      await expect.poll(() => stderr, { timeout: 10_000 }).toMatch(/child \\"stubborn\\" ready/);
+      const childPids = listChildren(gateway.pid as number);
+      expect(childPids.length).toBe(1);
+      const exited = new Promise((resolve) => gateway.once('exit', resolve));
+      gateway.kill('SIGTERM');
+      await exited;
+      await expect.poll(() => childPids.filter(isAlive), { timeout: 5_000 }).toEqual([]);
+    } finally {
+      await own.cleanup();
     }
   }, 20_000);
 });
