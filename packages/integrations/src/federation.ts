@@ -288,10 +288,8 @@ export class Federation {
     const hooks: ChildServerHooks = {
       onListChanged: () => this.refreshAll(),
       onStateChange: (child) => {
-        if (child.state === 'ready' && this.loggingLevel !== undefined && child.capabilities?.['logging']) {
-          void child.request({ method: 'logging/setLevel', params: { level: this.loggingLevel } }).catch(() => undefined);
-        }
         this.refreshAll();
+        if (child.state === 'ready') this.restoreChildState(child);
       },
       onNotification: (child, notification) => this.childNotification(child, notification),
       pickSession: (child, feature) => this.pickSession(child, feature),
@@ -402,6 +400,16 @@ export class Federation {
       }
     }
     return undefined;
+  }
+
+  /** A child that (re)started knows nothing of the clients' log level and subscriptions: tell it again. */
+  private restoreChildState(child: ChildServer): void {
+    if (this.loggingLevel !== undefined && child.capabilities?.['logging']) {
+      void child.request({ method: 'logging/setLevel', params: { level: this.loggingLevel } }).catch(() => undefined);
+    }
+    for (const [uri, ids] of this.subscriptions) {
+      if (ids.size > 0 && this.ownerOf(uri) === child) void child.request({ method: 'resources/subscribe', params: { uri } }).catch(() => undefined);
+    }
   }
 
   private async unsubscribeChild(uri: string): Promise<void> {

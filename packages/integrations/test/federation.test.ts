@@ -276,6 +276,24 @@ describe('federation resilience', () => {
     expect(error).toMatchObject({ code: -32602, message: 'MCP error -32602: bad_args always refuses', data: { hint: 'data kept' } });
   }, 20_000);
 
+  it('subscriptions survive a restart of the child', async () => {
+    const f = federation({ t: { command: NODE, args: [CHILD] } }, { restartDelayMs: 100 });
+    const a = fakeSession('a');
+    f.attach(a);
+    await f.listResources();
+    await f.subscribe('test://note', a);
+    await f.callTool('t__crash', {});
+    await until('restart', () => f.status().children[0]?.state === 'ready' && f.status().children[0]?.restarts === 1);
+    let stats: { subscribes?: number } = {};
+    for (let i = 0; i < 50 && stats.subscribes !== 1; i++) {
+      stats = (await f.callTool('t__stats', {}))['structuredContent'] as { subscribes?: number };
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(stats.subscribes).toBe(1);
+    await f.callTool('t__touch', { uri: 'test://note' });
+    await until('update after restart', () => a.notifications.some((n) => n.method === 'notifications/resources/updated'));
+  }, 20_000);
+
   it('hot reload restarts only the children whose process settings changed', async () => {
     const f = federation({ keep: { command: NODE, args: [CHILD] }, change: { command: NODE, args: [CHILD] }, drop: { command: NODE, args: [CHILD] } });
     await f.listTools();
