@@ -8,7 +8,7 @@
 // The target is that every scenario that passes alone passes through the gateway; a scenario
 // that passes alone and fails through the gateway is a regression and makes the run exit 1.
 //
-// 1. Installs the pinned suite and Node 22 into tmp/conformance/ (as runConformance.mjs does).
+// 1. Installs the pinned suite and Node 22 into tmp/conformance/ (suite.mjs, as for runConformance.mjs).
 //    The child needs nothing else: it runs on this Node with the repository's
 //    @modelcontextprotocol/sdk and zod.
 // 2. Starts the child alone (`referenceChild.mjs --http --port 0`), and the gateway
@@ -22,24 +22,13 @@
 //    "N of M scenarios pass through the gateway; K pass alone; regressions: [...]".
 //
 // Exit code: 0 without regressions, 1 with one or more, 2 when the run could not be set up.
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs, stripVTControlCharacters } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { parseArgs } from 'node:util';
+import { CONFORMANCE_VERSION, NODE_VERSION, ensureSuite, fatal, grade, guardRun, isStopping, listScenarios, oneLine, printTable, probe, runScenario, safeName, scratch, serverMain, signalledCode, startGateway, startServer, timestamp } from './suite.mjs';
 
-// Same pins as runConformance.mjs (both scripts share tmp/conformance/node_modules).
-const CONFORMANCE_VERSION = '0.2.0-alpha.12';
-const NODE_VERSION = '22.23.3';
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const scratch = join(root, 'tmp', 'conformance');
-const modules = join(scratch, 'node_modules');
-const suiteDir = join(modules, '@modelcontextprotocol', 'conformance');
 const childScript = fileURLToPath(new URL('./referenceChild.mjs', import.meta.url));
-const serverMain = join(root, 'apps', 'mcp-server', 'dist', 'main.js');
 
 const USAGE = `Usage: node tools/conformance/runFederationConformance.mjs [options]
    or: npm run conformance -- --federation [options]
@@ -55,13 +44,6 @@ build it first), which federates it without a name prefix, and compares them sce
   --timeout <s>         per-scenario limit in seconds (default 60)
   --keep                keep the gateway's temporary config dir
   --help`;
-
-// Mutable run state, for cleanup on every path.
-const processes = new Set();
-const tempDirs = [];
-let running;
-let stopping = false;
-let signalled;
 
 /** Runs the comparison; resolves with the exit code (0 no regression, 1 regressions, 2 setup failure). */
 export async function runFederation(argv) {
@@ -97,37 +79,16 @@ export async function runFederation(argv) {
     return 2;
   }
 
-  const onSignal = (code) => () => {
-    if (signalled !== undefined) return;
-    signalled = code;
-    void cleanup(opts.keep).finally(() => process.exit(code));
-  };
-  process.on('SIGINT', onSignal(130));
-  process.on('SIGTERM', onSignal(143));
-  const watchdog = setTimeout(() => {
-    console.error('conformance --federation: overall time limit reached; stopping');
-    onSignal(2)();
-  }, 15 * 60_000 + 2 * 70 * (timeoutMs + 15_000));
-  watchdog.unref();
-
-  try {
-    return await compare({ ...opts, timeoutMs });
-  } catch (error) {
-    if (signalled === undefined) console.error(`conformance --federation: ${error instanceof Error ? error.message : String(error)}`);
-    return 2;
-  } finally {
-    clearTimeout(watchdog);
-    await cleanup(opts.keep);
-  }
+  const limitMs = 15 * 60_000 + 2 * 70 * (timeoutMs + 15_000);
+  return guardRun({ prefix: 'conformance --federation', limitMs, keep: opts.keep }, () => compare({ ...opts, timeoutMs }));
 }
 
 async function compare(opts) {
   const started = Date.now();
   if (!existsSync(serverMain)) fatal(`${serverMain} is missing: build first (npm run build)`);
   const node22 = await ensureSuite();
-  const cli = join(suiteDir, 'dist', 'index.js');
   if (!existsSync(childScript)) fatal(`${childScript} is missing`);
-  const resultsDir = join(scratch, 'results', `federation-${opts.child}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const resultsDir = join(scratch, 'results', `federation-${opts.child}-${timestamp()}`);
   mkdirSync(resultsDir, { recursive: true });
 
   // (a) the child alone
@@ -139,7 +100,7 @@ async function compare(opts) {
   } else {
     childEntry = { url: await startChildHttp(join(resultsDir, 'child-federated.log')), prefix: false };
   }
-  const gatewayUrl = await startGateway(childEntry, join(resultsDir, 'gateway.log'), opts.keep);
+  const gatewayUrl = await startGatewayWith(childEntry, join(resultsDir, 'gateway.log'));
 
   const alone = await probe(aloneUrl);
   const gateway = await probeUntil(gatewayUrl, (offer) => offer.tools.has('test_simple_text'), 30_000, join(resultsDir, 'gateway.log'));
@@ -148,17 +109,9 @@ async function compare(opts) {
   const missing = [...alone.tools].filter((t) => !gateway.tools.has(t));
   if (missing.length) console.log(`note: the gateway does not list the child's tools ${missing.join(', ')}`);
 
-  const serverHelp = runSync(node22, [cli, 'server', '--help']);
-  const cliHasTimeout = serverHelp.includes('--timeout');
-  const all = parseScenarioList(runSync(node22, [cli, 'list', '--server']));
   if (alone.protocolVersion !== gateway.protocolVersion) console.log(`note: the child negotiates ${alone.protocolVersion}, the gateway ${gateway.protocolVersion}; scenarios run at the gateway's`);
   const specVersion = gateway.protocolVersion;
-  const known = new Set([...all.values()].flat());
-  if (!known.has(specVersion)) fatal(`the suite has no scenarios for protocol version ${specVersion} (it knows ${[...known].join(', ')})`);
-  const inRevision = parseScenarioList(runSync(node22, [cli, 'list', '--server', '--spec-version', specVersion]));
-
-  const wanted = opts.scenario ?? [...all.keys()];
-  for (const name of wanted) if (!all.has(name)) fatal(`unknown scenario ${JSON.stringify(name)}; the suite has: ${[...all.keys()].join(', ')}`);
+  const { all, inRevision, wanted, cliHasTimeout } = listScenarios(node22, specVersion, opts.scenario);
 
   const rows = [];
   const other = [];
@@ -169,7 +122,7 @@ async function compare(opts) {
       continue;
     }
     const version = inRev ? specVersion : undefined;
-    const run = (url, side) => runScenario({ node22, cli, url, name, specVersion: version, cliHasTimeout, timeoutMs: opts.timeoutMs, outDir: join(resultsDir, side, safe(name)) });
+    const run = (url, side) => sideResult({ node22, url, name, specVersion: version, cliHasTimeout, timeoutMs: opts.timeoutMs, outDir: join(resultsDir, side, safeName(name)) });
     process.stdout.write(`${name} ... alone `);
     const a = await run(aloneUrl, 'alone');
     process.stdout.write(`${a.result}, gateway `);
@@ -180,8 +133,8 @@ async function compare(opts) {
 
   const main = rows.filter((r) => !r.informational);
   const info = rows.filter((r) => r.informational);
-  printTable(`scenarios of ${specVersion}${alone.protocolVersion === specVersion ? ' (both servers negotiate it)' : ''}`, main);
-  if (info.length) printTable('other revisions and extensions (informational: the gateway negotiates ' + specVersion + ')', info);
+  printSides(`scenarios of ${specVersion}${alone.protocolVersion === specVersion ? ' (both servers negotiate it)' : ''}`, main);
+  if (info.length) printSides('other revisions and extensions (informational: the gateway negotiates ' + specVersion + ')', info);
   if (other.length && !opts['all-revisions']) {
     console.log(`\nnot run (other protocol revisions or extensions; --all-revisions runs them for information): ${other.map((o) => `${o.scenario} [${o.revisions}]`).join(', ')}`);
   }
@@ -225,165 +178,29 @@ async function compare(opts) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// installation and build
-
-/** The pinned suite and Node 22 in tmp/conformance (one npm install, as in runConformance.mjs). */
-async function ensureSuite() {
-  let node22 = findNode22();
-  if (node22 !== undefined && installedVersion(suiteDir) === CONFORMANCE_VERSION) return node22;
-  mkdirSync(scratch, { recursive: true });
-  const pkg = join(scratch, 'package.json');
-  if (!existsSync(pkg)) writeFileSync(pkg, `${JSON.stringify({ name: 'globalmcp-conformance-scratch', private: true, description: 'Scratch install for tools/conformance; safe to delete.' }, null, 2)}\n`);
-  console.log(`installing node@${NODE_VERSION} and @modelcontextprotocol/conformance@${CONFORMANCE_VERSION} into ${scratch} ...`);
-  await npmInstall(scratch, [`node@${NODE_VERSION}`, `@modelcontextprotocol/conformance@${CONFORMANCE_VERSION}`]);
-  node22 = findNode22();
-  if (node22 === undefined) {
-    await npmInstall(scratch, [`${platformNodePackage()}@${NODE_VERSION}`]);
-    node22 = findNode22();
-  }
-  if (node22 === undefined) fatal(`no working Node ${NODE_VERSION} binary under ${modules} after installing node@${NODE_VERSION}`);
-  if (installedVersion(suiteDir) !== CONFORMANCE_VERSION) fatal(`@modelcontextprotocol/conformance@${CONFORMANCE_VERSION} did not install into ${modules}`);
-  return node22;
-}
-
-function installedVersion(dir) {
-  try {
-    return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
-  } catch {
-    return undefined;
-  }
-}
-
-function platformNodePackage() {
-  const platform = process.platform === 'win32' ? 'win' : process.platform;
-  const prefix = process.platform === 'darwin' && process.arch === 'arm64' ? 'node-bin' : 'node';
-  return `${prefix}-${platform}-${process.arch}`;
-}
-
-function findNode22() {
-  const exe = process.platform === 'win32' ? 'node.exe' : 'node';
-  const candidates = [join(modules, 'node', 'bin', exe), join(modules, 'node', 'node_modules', platformNodePackage(), 'bin', exe), join(modules, platformNodePackage(), 'bin', exe)];
-  for (const candidate of candidates) {
-    if (!existsSync(candidate)) continue;
-    const run = spawnSync(candidate, ['--version'], { encoding: 'utf8', timeout: 15_000 });
-    if (run.status === 0 && run.stdout.trim() === `v${NODE_VERSION}`) return candidate;
-  }
-  return undefined;
-}
-
-function npmInstall(prefix, specs) {
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const args = ['install', '--prefix', prefix, ...(specs.length ? ['--no-save'] : []), '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', ...specs];
-  return new Promise((resolve, reject) => {
-    if (stopping) return reject(new Error('stopped'));
-    const child = spawn(npm, args, { cwd: prefix, stdio: ['ignore', 'inherit', 'inherit'], shell: process.platform === 'win32' });
-    running = child;
-    const timer = setTimeout(() => kill(child), 10 * 60_000);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      running = undefined;
-      if (code === 0) resolve();
-      else reject(new Error(`npm ${args.join(' ')} failed (${signal ?? `exit ${code}`})`));
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
 // servers
 
 /** Starts referenceChild.mjs over Streamable HTTP on a free loopback port; resolves with its /mcp URL. */
-function startChildHttp(logFile) {
-  const child = spawn(process.execPath, [childScript, '--http', '--host', '127.0.0.1', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  return waitFor(child, logFile, /listening (http:\/\/\S+\/mcp)/, (match) => match[1], 'the conformance child');
+async function startChildHttp(logFile) {
+  const label = 'the conformance child';
+  const { child, url } = await startServer({ args: [childScript, '--http', '--host', '127.0.0.1', '--port', '0'], logFile, pattern: /listening (http:\/\/\S+\/mcp)/, label });
+  reportLateExit(child, label, logFile);
+  return url;
 }
 
 /** Starts the gateway with referenceChild.mjs as its only child; resolves with the gateway's /mcp URL. */
-function startGateway(childEntry, logFile, keep) {
-  const configDir = mkdtempSync(join(tmpdir(), 'globalmcp-federation-conformance-'));
-  tempDirs.push({ dir: configDir, keep });
-  // The model registry and router rules the server normally runs with; no other child server.
-  for (const file of ['model_registry.json', 'router.json']) {
-    if (existsSync(join(root, 'config', file))) copyFileSync(join(root, 'config', file), join(configDir, file));
-  }
-  writeFileSync(join(configDir, 'servers.json'), `${JSON.stringify({ mcpServers: { ref: childEntry } }, null, 2)}\n`);
-  const env = { ...process.env };
-  delete env.GLOBALMCP_TOKEN;
-  delete env.MCP_SERVER_HOST;
-  delete env.MCP_SERVER_PORT;
-  delete env.GLOBALMCP_CONFIG_DIR;
-  const args = [serverMain, '--http', '--host', '127.0.0.1', '--port', '0', '--config-dir', configDir, '--log-level', 'debug'];
-  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  return waitFor(child, logFile, /listening on (http:\/\/\S+\/mcp)/, (match) => match[1], 'the gateway');
+async function startGatewayWith(childEntry, logFile) {
+  const label = 'the gateway';
+  const { child, url } = await startGateway({ servers: { ref: childEntry }, tempPrefix: 'globalmcp-federation-conformance-', logFile, label });
+  reportLateExit(child, label, logFile);
+  return url;
 }
 
-/** Tees a server's output to a log file and resolves once a line matches. */
-function waitFor(child, logFile, pattern, urlOf, label) {
-  processes.add(child);
-  const log = createWriteStream(logFile);
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    let done = false;
-    const timer = setTimeout(() => reject(new Error(`${label} did not start within 30 s; see ${logFile}`)), 30_000);
-    const onData = (chunk) => {
-      log.write(chunk);
-      if (done) return;
-      buffered += chunk.toString('utf8');
-      const match = pattern.exec(buffered);
-      if (match) {
-        done = true;
-        clearTimeout(timer);
-        buffered = '';
-        resolve(urlOf(match));
-      } else if (buffered.length > 1_000_000) {
-        buffered = buffered.slice(-10_000);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code, signal) => {
-      processes.delete(child);
-      log.end();
-      clearTimeout(timer);
-      if (!done) reject(new Error(`${label} exited early (${signal ?? `exit ${code}`}); see ${logFile}`));
-      else if (!stopping) console.error(`conformance --federation: ${label} exited during the run (${signal ?? `exit ${code}`}); see ${logFile}`);
-    });
+/** A server that exits before the run ends is worth a line on stderr. */
+function reportLateExit(child, label, logFile) {
+  child.on('exit', (code, signal) => {
+    if (!isStopping()) console.error(`conformance --federation: ${label} exited during the run (${signal ?? `exit ${code}`}); see ${logFile}`);
   });
-}
-
-/** One MCP session with the SDK client: what the server offers. */
-async function probe(url) {
-  const transport = new StreamableHTTPClientTransport(new URL(url));
-  const client = new Client({ name: 'globalmcp-conformance-probe', version: '1.0.0' });
-  const timeout = { timeout: 15_000 };
-  await client.connect(transport, timeout);
-  try {
-    const capabilities = client.getServerCapabilities() ?? {};
-    const info = client.getServerVersion() ?? {};
-    const names = async (list, key, pick) => {
-      const found = new Set();
-      let cursor;
-      do {
-        const page = await list(cursor ? { cursor } : undefined, timeout);
-        for (const item of page[key] ?? []) found.add(pick(item));
-        cursor = page.nextCursor;
-      } while (cursor);
-      return found;
-    };
-    return {
-      name: info.name,
-      version: info.version,
-      protocolVersion: transport.protocolVersion,
-      capabilities,
-      tools: capabilities.tools ? await names((p, o) => client.listTools(p, o), 'tools', (t) => t.name) : new Set(),
-      prompts: capabilities.prompts ? await names((p, o) => client.listPrompts(p, o), 'prompts', (p) => p.name) : new Set(),
-      resources: capabilities.resources ? await names((p, o) => client.listResources(p, o), 'resources', (r) => r.uri) : new Set(),
-      templates: capabilities.resources ? await names((p, o) => client.listResourceTemplates(p, o), 'resourceTemplates', (r) => r.uriTemplate) : new Set(),
-    };
-  } finally {
-    await transport.terminateSession().catch(() => undefined);
-    await client.close().catch(() => undefined);
-  }
 }
 
 /** Probes until `ready(offer)` (the child's tools are federated) or the limit. */
@@ -400,31 +217,13 @@ async function probeUntil(url, ready, limitMs, logFile) {
 // ---------------------------------------------------------------------------------------------
 // the suite
 
-/** One suite scenario in its own output directory; its checks.json read back. */
-async function runScenario({ node22, cli, url, name, specVersion, cliHasTimeout, timeoutMs, outDir }) {
-  mkdirSync(outDir, { recursive: true });
-  const args = [cli, 'server', '--url', url, '--scenario', name, ...(specVersion ? ['--spec-version', specVersion] : []), '--output-dir', outDir];
-  if (cliHasTimeout) args.push('--timeout', String(timeoutMs));
-  const { code, output, timedOut } = await runLimited(node22, args, timeoutMs + 15_000, join(outDir, 'cli.log'));
-  const text = stripVTControlCharacters(output);
-  const empty = { checks: [], counts: '' };
-  if (timedOut) return { ...empty, result: 'fail', note: `timed out after ${timeoutMs / 1000 + 15} s (killed)` };
-  const skipped = /^SKIPPED: (.*)$/m.exec(text);
-  if (skipped) return { ...empty, result: 'skipped', note: `the suite skipped it: ${skipped[1]}` };
-  const checksFile = findFile(outDir, 'checks.json');
-  if (checksFile === undefined) {
-    const last = text.trim().split('\n').filter((l) => l.trim()).slice(-1)[0] ?? '';
-    return { ...empty, result: 'fail', note: `no checks.json (exit ${code}): ${last.trim()}` };
-  }
-  const suiteChecks = JSON.parse(readFileSync(checksFile, 'utf8'));
-  const checks = [...suiteChecks, ...roundTripChecks(name, suiteChecks)];
-  const count = (status) => checks.filter((c) => c.status === status).length;
-  const failures = checks.filter((c) => c.status === 'FAILURE');
-  const warnings = checks.filter((c) => c.status === 'WARNING');
-  const counts = `${count('SUCCESS')}/${failures.length}/${warnings.length}`;
-  if (failures.length) return { checks, counts, result: 'fail', note: `${failures[0].id}: ${oneLine(failures[0].errorMessage ?? failures[0].description)}` };
-  if (code !== 0) return { checks, counts, result: 'fail', note: `the CLI exited ${code} without a failing check` };
-  return { checks, counts, result: 'pass', note: warnings.map((w) => `WARNING ${w.id}: ${oneLine(w.errorMessage ?? w.description)}`).join('; ') };
+/** One suite scenario on one side (suite.mjs), with our round-trip checks added to the suite's. */
+async function sideResult(scenario) {
+  const run = await runScenario(scenario);
+  if (run.checks === undefined) return { checks: [], counts: '', result: run.result, note: run.note };
+  const checks = [...run.checks, ...roundTripChecks(scenario.name, run.checks)];
+  const { counts, result, note } = grade(checks, run.code);
+  return { checks, counts: `${counts.success}/${counts.failure}/${counts.warning}`, result, note };
 }
 
 /**
@@ -489,65 +288,10 @@ function checkDifferences(aloneChecks, gatewayChecks) {
     });
 }
 
-/** Runs a child with a hard time limit, teeing its output to a log file. */
-function runLimited(command, args, limitMs, logFile) {
-  return new Promise((resolve, reject) => {
-    if (stopping) return reject(new Error('stopped'));
-    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
-    running = child;
-    const log = createWriteStream(logFile);
-    let output = '';
-    let timedOut = false;
-    const collect = (chunk) => {
-      log.write(chunk);
-      if (output.length < 2_000_000) output += chunk.toString('utf8');
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill(child);
-    }, limitMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      running = undefined;
-      log.end();
-      resolve({ code, output, timedOut });
-    });
-  });
-}
-
-function runSync(command, args) {
-  const run = spawnSync(command, args, { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
-  if (run.status !== 0) fatal(`${args.slice(1).join(' ')} failed: ${run.error?.message ?? run.stderr}`);
-  return stripVTControlCharacters(run.stdout);
-}
-
-/** `conformance list --server` lines look like "  - name [2025-06-18,2025-11-25]". */
-function parseScenarioList(text) {
-  const scenarios = new Map();
-  for (const match of text.matchAll(/^\s*-\s+(\S+)(?:\s+\[([^\]]*)\])?\s*$/gm)) scenarios.set(match[1], (match[2] ?? '').split(',').filter(Boolean));
-  if (scenarios.size === 0) fatal(`could not read the scenario list:\n${text}`);
-  return scenarios;
-}
-
-function findFile(dir, name) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isFile() && entry.name === name) return path;
-    if (entry.isDirectory()) {
-      const found = findFile(path, name);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
 // ---------------------------------------------------------------------------------------------
 // report
 
-function printTable(title, rows) {
+function printSides(title, rows) {
   const cells = rows.map((r) => ({
     scenario: r.scenario,
     alone: `${r.alone.result}${r.alone.counts ? ` ${r.alone.counts}` : ''}`,
@@ -555,14 +299,8 @@ function printTable(title, rows) {
     verdict: verdict(r),
     note: r.gateway.result !== 'pass' ? r.gateway.note : r.alone.result !== 'pass' ? `alone: ${r.alone.note}` : r.gateway.note,
   }));
-  const headers = { scenario: 'scenario', alone: 'alone', gateway: 'through gateway', verdict: 'verdict', note: 'first failing check through the gateway (or alone) / warnings' };
-  const keys = ['scenario', 'alone', 'gateway', 'verdict'];
-  const w = Object.fromEntries(keys.map((k) => [k, Math.max(headers[k].length, ...cells.map((c) => c[k].length))]));
-  const line = (c) => `${keys.map((k) => c[k].padEnd(w[k])).join('  ')}  ${c.note}`.trimEnd();
-  console.log(`\n${title}; check counts are success/failure/warning`);
-  console.log(line(headers));
-  console.log(line({ ...Object.fromEntries(keys.map((k) => [k, '-'.repeat(w[k])])), note: '-'.repeat(40) }));
-  for (const c of cells) console.log(line(c));
+  const columns = [['scenario', 'scenario'], ['alone', 'alone'], ['gateway', 'through gateway'], ['verdict', 'verdict'], ['note', 'first failing check through the gateway (or alone) / warnings']];
+  printTable(columns, cells, `${title}; check counts are success/failure/warning`);
 }
 
 function verdict(r) {
@@ -574,48 +312,7 @@ function verdict(r) {
   return 'fails both';
 }
 
-function safe(name) {
-  return name.replace(/[^A-Za-z0-9_.-]/g, '_');
-}
-
-function oneLine(text) {
-  return String(text).replace(/\s+/g, ' ').trim();
-}
-
-function fatal(message) {
-  throw new Error(message);
-}
-
-// ---------------------------------------------------------------------------------------------
-// processes
-
-function kill(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }, 5000).unref();
-}
-
-/** SIGTERM, SIGKILL after 5 s; resolves when the child has exited (or after 8 s). */
-async function stop(child) {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  kill(child);
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 8000).unref())]);
-}
-
-async function cleanup(keep) {
-  stopping = true;
-  // The gateway first (it stops its stdio child), then the HTTP children and any suite process.
-  await Promise.all([running, ...processes].map(stop));
-  for (const { dir } of tempDirs.splice(0)) {
-    if (keep) console.log(`kept ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const code = await runFederation(process.argv.slice(2));
-  process.exit(signalled ?? code);
+  process.exit(signalledCode() ?? code);
 }
