@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_HEAVY_HITTERS, DEFAULT_KERNEL_SIZE, DEFAULT_SINK_TOKENS, defaultKernels, fitKernels, kernelLoss, kernelsToJson, slotPlan } from '@globalmcp/lococo';
+import { DEFAULT_HEAVY_HITTERS, DEFAULT_KERNEL_SIZE, DEFAULT_MIN_IMPROVEMENT, DEFAULT_REGULARIZATION, DEFAULT_SINK_TOKENS, defaultKernels, fitKernels, kernelLoss, kernelsToJson, slotPlan } from '@globalmcp/lococo';
 import type { FitOptions, LococoKernels } from '@globalmcp/lococo';
 import { writeFileAtomic } from '@globalmcp/registry';
 import { formatShape, shapeSize } from '@globalmcp/tensor';
@@ -17,6 +17,12 @@ import type { CacheLayout } from './tensorFiles.js';
 const DEFAULT_STEPS = 100;
 const DEFAULT_LEARNING_RATE = 0.05;
 const DEFAULT_PROBES = 16;
+/**
+ * Unlike `fitKernels` (0.25), the command keeps no files aside by default: it
+ * writes the fitted kernels and reports their loss on the --holdout files, so
+ * the choice stays with the user. --validation 0.25 gives the library's fallback.
+ */
+const DEFAULT_VALIDATION = 0;
 /**
  * The reported losses use fresh probe queries (seed + 1), not the ones the
  * optimiser saw, and more of them than a training step, so "fitted < default"
@@ -100,6 +106,8 @@ interface FitFlags {
   readonly probes: number;
   readonly seed: number;
   readonly kernelSize: number;
+  readonly regularization: number;
+  readonly validation: number;
   readonly tensor?: string;
   readonly holdout?: string[];
 }
@@ -156,6 +164,8 @@ async function fitAndWrite(bar: Progress, files: readonly string[], opts: FitFla
     learningRate: opts.learningRate,
     probes: opts.probes,
     seed: opts.seed,
+    regularization: opts.regularization,
+    validation: opts.validation,
   };
   let drawn = 0;
   const started = performance.now();
@@ -199,6 +209,13 @@ export function registerFitCommand(program: Command, io: Io): void {
     .option('--probes <n>', 'random probe queries per sequence and step', intOption('--probes', 1, 4096), DEFAULT_PROBES)
     .option('--seed <n>', 'seed of the probe queries: the same seed and files give the same kernels', intOption('--seed', 0, 0xffff_ffff), 0)
     .option('--kernel-size <n>', 'convolution kernel size (odd)', kernelSizeOption, DEFAULT_KERNEL_SIZE)
+    .option('--regularization <x>', 'L2 penalty pulling the convolution weights toward the defaults (zero)', numberOption('--regularization', (n) => n >= 0 && n <= 1e6, 'a number in [0, 1000000]'), DEFAULT_REGULARIZATION)
+    .option(
+      '--validation <share>',
+      `share of the sample files kept aside: the fitted kernels are written only if they beat the defaults on them by ${DEFAULT_MIN_IMPROVEMENT * 100}%, else the defaults are (0: off)`,
+      numberOption('--validation', (n) => n >= 0 && n <= 0.9, 'a number in [0, 0.9]'),
+      DEFAULT_VALIDATION,
+    )
     .option('--tensor <name>', 'which tensor of .safetensors files')
     .option('--holdout <file>', 'a cache to measure the kernels on but not fit them to; repeat for several', collect)
     .addHelpText(

@@ -1,5 +1,5 @@
 import { asTensor, assertFinite, createRandom } from '@globalmcp/tensor';
-import type { Tensor } from '@globalmcp/tensor';
+import type { Random, Tensor } from '@globalmcp/tensor';
 import { z } from 'zod';
 import { kvLayout, observationScores, sequenceLayout, slotPlan } from './fuse.js';
 import type { Layout } from './fuse.js';
@@ -15,6 +15,21 @@ const integer = (meaning: string, min: number, max: number) =>
     .int({ error: `expected an integer in [${min}, ${max}] (${meaning})` })
     .min(min, { error: `expected an integer in [${min}, ${max}] (${meaning})` })
     .max(max, { error: `expected an integer in [${min}, ${max}] (${meaning})` });
+
+const between = (meaning: string, min: number, max: number) =>
+  z
+    .number({ error: `expected a number in [${min}, ${max}] (${meaning})` })
+    .min(min, { error: `expected a number in [${min}, ${max}] (${meaning})` })
+    .max(max, { error: `expected a number in [${min}, ${max}] (${meaning})` });
+
+/** L2 penalty on the convolution weights (in the optimiser's units), pulling them back toward the defaults' zero. */
+export const DEFAULT_REGULARIZATION = 0.1;
+/** Share of the samples (of the sequences, when there is one sample) kept aside to decide whether the fitted kernels are kept. */
+export const DEFAULT_VALIDATION = 0.25;
+/** Relative validation improvement required to keep the fitted kernels: smaller gains are within the noise of a few validation caches. */
+export const DEFAULT_MIN_IMPROVEMENT = 0.05;
+/** Fixed probe queries per validation sequence: the same for the starting and the fitted kernels, so they are compared on equal terms. */
+export const DEFAULT_VALIDATION_PROBES = 64;
 
 /** The fusion settings the kernels are fitted for (as in `fuse`), plus the optimiser's. */
 export const FitOptionsSchema = FuseOptionsSchema.pick({
@@ -33,14 +48,22 @@ export const FitOptionsSchema = FuseOptionsSchema.pick({
   seed: z.number({ error: 'expected an integer' }).int({ error: 'expected an integer' }).default(0),
   /** Start from these kernels instead of the defaults. */
   initial: z.custom<LococoKernels>((v) => typeof v === 'object' && v !== null && 'weights' in v, { error: 'expected LococoKernels' }).optional(),
+  regularization: between('L2 penalty on the convolution weights', 0, 1e6).default(DEFAULT_REGULARIZATION),
+  validation: between('share of the samples kept aside to validate the fitted kernels; 0 keeps them unchecked', 0, 0.9).default(DEFAULT_VALIDATION),
+  minImprovement: between('relative validation improvement the fitted kernels need to be kept', 0, 1).default(DEFAULT_MIN_IMPROVEMENT),
+  validationProbes: integer('fixed probe queries per validation sequence', 1, 4096).default(DEFAULT_VALIDATION_PROBES),
 });
 
 export type FitOptions = z.input<typeof FitOptionsSchema>;
 
 export interface FitResult {
   kernels: LococoKernels;
-  /** Training loss before each step: mean squared relative attention-output error over sequences and probes. */
+  /** Training loss before each step taken: mean squared relative attention-output error over the training sequences and probes (without the penalty). */
   losses: number[];
+  /** The loss on the validation sequences (fixed probes) of the starting and of the fitted kernels; null without validation. */
+  validation: { sequences: number; initial: number; fitted: number } | null;
+  /** Whether `kernels` are the fitted ones (else the starting kernels, which the fitted ones did not beat on validation). */
+  accepted: boolean;
 }
 
 /** One sequence of one sample, with everything that does not depend on the kernels precomputed. */
@@ -73,20 +96,29 @@ export interface Grad {
 /**
  * Learns LoCoCo's convolution weights, biases and blend scalar from sample
  * caches by minimising the attention-output error of the fused cache (with
- * the log-count bias) for random probe queries, with Adam. Only the kernels
- * are learned; the positional prior stays fixed. Deterministic for a seed.
- * `onStep(step, loss)` reports progress.
+ * the log-count bias) for random probe queries, with Adam and an L2 penalty
+ * on the weights. A share of the samples is kept aside: the fitted kernels
+ * are returned only if they beat the starting kernels on it by
+ * `minImprovement`, else the starting kernels are, so fitting never returns
+ * kernels worse than the defaults on its own validation data. Only the
+ * kernels are learned; the positional prior stays fixed. Deterministic for a seed. `onStep(step, loss)` reports progress.
  */
 export function fitKernels(samples: readonly Tensor[], options: FitOptions, onStep?: (step: number, loss: number) => void): FitResult {
   const opts = parseOptions(FitOptionsSchema, options, 'fit options');
-  const problems = prepare(samples, opts);
-  const first = problems[0] as Problem;
+  const bySample = prepareSamples(samples, opts);
+  const first = (bySample[0] as Problem[])[0] as Problem;
   const fused = fusedCount(opts, first.tokens);
-  const random = createRandom(opts.seed);
-  const kernels = opts.initial === undefined ? initialKernels(fused, first.features, opts.kernelSize) : validateKernels(opts.initial, 'initial kernels');
-  if (kernels.fused !== fused || kernels.features !== first.features || kernels.size !== opts.kernelSize) {
-    throw new LococoError('SHAPE_MISMATCH', `initial kernels are ${kernels.fused} x ${kernels.features} x ${kernels.size}; these samples need ${fused} x ${first.features} x ${opts.kernelSize}`);
+  const start = opts.initial === undefined ? defaultKernels(fused, first.features, opts.kernelSize) : validateKernels(opts.initial, 'initial kernels');
+  if (start.fused !== fused || start.features !== first.features || start.size !== opts.kernelSize) {
+    throw new LococoError('SHAPE_MISMATCH', `initial kernels are ${start.fused} x ${start.features} x ${start.size}; these samples need ${fused} x ${first.features} x ${opts.kernelSize}`);
   }
+  const { train, validation } = splitValidation(bySample, opts.validation, createRandom(opts.seed ^ 0x5eed));
+  const random = createRandom(opts.seed);
+  const validationQueries = probeQueries(validation, opts.validationProbes, createRandom(opts.seed ^ 0x7a11d));
+  // Zero weights and bias leave the ReLU shut with a zero gradient almost everywhere; a bias of 1
+  // opens it, and a constant per slot does not change the softmax, so the kernels are the same.
+  const zeroConv = start.bias.every((b) => b === 0) && start.weights.every((w) => w === 0);
+  const kernels: LococoKernels = zeroConv ? { ...start, bias: new Float64Array(fused).fill(1) } : start;
   // Adam moves every parameter by about the learning rate per step, whatever its gradient; a
   // convolution output sums features * size weights, so the weights are optimised in units of
   // 1 / sqrt(features * size) to keep a step's effect on the logits independent of the kernel's size.
@@ -94,27 +126,67 @@ export function fitKernels(samples: readonly Tensor[], options: FitOptions, onSt
   const raw = Float64Array.from(kernels.weights, (w) => w / unit);
   const params = { weights: Float64Array.from(kernels.weights), bias: Float64Array.from(kernels.bias), blend: kernels.blend };
   const adam = new Adam(raw.length + params.bias.length + 1, opts.learningRate);
+  const current = (): LococoKernels => ({ ...kernels, weights: params.weights, bias: params.bias, blend: params.blend });
   const losses: number[] = [];
   for (let step = 0; step < opts.steps; step++) {
-    const current: LococoKernels = { ...kernels, weights: params.weights, bias: params.bias, blend: params.blend };
     const grad: Grad = { weights: new Float64Array(params.weights.length), bias: new Float64Array(params.bias.length), blend: 0 };
     let loss = 0;
-    for (const problem of problems) {
+    for (const problem of train) {
       const queries = new Float64Array(opts.probes * problem.keyFeatures);
       for (let i = 0; i < queries.length; i++) queries[i] = random.normal();
-      loss += lossAndGradient(problem, current, queries, opts.probes, grad);
+      loss += lossAndGradient(problem, current(), queries, opts.probes, grad);
     }
-    const scale = 1 / problems.length;
+    const scale = 1 / train.length;
     loss *= scale;
     losses.push(loss);
     onStep?.(step, loss);
-    for (let i = 0; i < grad.weights.length; i++) grad.weights[i] = (grad.weights[i] as number) * unit;
-    adam.step([raw, params.bias], [grad.weights, grad.bias], grad.blend, scale, (delta) => {
+    for (let i = 0; i < grad.weights.length; i++) grad.weights[i] = (grad.weights[i] as number) * scale * unit + opts.regularization * (raw[i] as number);
+    for (let i = 0; i < grad.bias.length; i++) grad.bias[i] = (grad.bias[i] as number) * scale;
+    adam.step([raw, params.bias], [grad.weights, grad.bias], grad.blend * scale, (delta) => {
       params.blend = Math.min(1, Math.max(0, params.blend - delta));
     });
     for (let i = 0; i < raw.length; i++) params.weights[i] = (raw[i] as number) * unit;
   }
-  return { kernels: { ...kernels, weights: params.weights, bias: params.bias, blend: params.blend }, losses };
+  const fitted = current();
+  if (validation.length === 0) return { kernels: fitted, losses, validation: null, accepted: true };
+  const before = sequenceLosses(validation, start, validationQueries, opts.validationProbes);
+  const after = sequenceLosses(validation, fitted, validationQueries, opts.validationProbes);
+  const initialLoss = mean(before);
+  const fittedLoss = mean(after);
+  const accepted = fittedLoss < initialLoss * (1 - opts.minImprovement);
+  return { kernels: accepted ? fitted : start, losses, validation: { sequences: validation.length, initial: initialLoss, fitted: fittedLoss }, accepted };
+}
+
+function mean(values: readonly number[]): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s / values.length;
+}
+
+/** The samples' sequences split into training and validation: whole samples when there are several, else sequences. */
+function splitValidation(bySample: Problem[][], share: number, random: Random): { train: Problem[]; validation: Problem[] } {
+  const units = bySample.length >= 2 ? bySample : (bySample[0] as Problem[]).map((p) => [p]);
+  if (share === 0 || units.length < 2) return { train: units.flat(), validation: [] };
+  const count = Math.min(units.length - 1, Math.max(1, Math.round(share * units.length)));
+  const order = Array.from(units, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random.uniform() * (i + 1));
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  const held = new Set(order.slice(0, count));
+  return { train: units.filter((_, i) => !held.has(i)).flat(), validation: units.filter((_, i) => held.has(i)).flat() };
+}
+
+function probeQueries(problems: readonly Problem[], probes: number, random: Random): Float64Array[] {
+  return problems.map((p) => {
+    const queries = new Float64Array(probes * p.keyFeatures);
+    for (let i = 0; i < queries.length; i++) queries[i] = random.normal();
+    return queries;
+  });
+}
+
+function sequenceLosses(problems: readonly Problem[], kernels: LococoKernels, queries: readonly Float64Array[], probes: number): number[] {
+  return problems.map((p, i) => lossAndGradient(p, kernels, queries[i] as Float64Array, probes, undefined));
 }
 
 /**
@@ -141,18 +213,14 @@ function fusedCount(opts: z.output<typeof FitOptionsSchema>, tokens: number): nu
   return plan.fused;
 }
 
-/**
- * The defaults (zero weights: pure positional windows), with a positive bias
- * so the ReLU is open and gradients flow from the first step. A constant per
- * slot does not change the softmax, so fitting starts exactly at the defaults.
- */
-function initialKernels(fused: number, features: number, size: number): LococoKernels {
-  return { ...defaultKernels(fused, features, size), bias: new Float64Array(fused).fill(1) };
+export function prepare(samples: readonly Tensor[], opts: z.output<typeof FitOptionsSchema>): Problem[] {
+  return prepareSamples(samples, opts).flat();
 }
 
-export function prepare(samples: readonly Tensor[], opts: z.output<typeof FitOptionsSchema>): Problem[] {
+/** Every sample's sequences, one list per sample. */
+function prepareSamples(samples: readonly Tensor[], opts: z.output<typeof FitOptionsSchema>): Problem[][] {
   if (!Array.isArray(samples) || samples.length === 0) throw new LococoError('INVALID_OPTIONS', 'fit needs at least one sample cache');
-  const problems: Problem[] = [];
+  const bySample: Problem[][] = [];
   let features: number | undefined;
   let tokens: number | undefined;
   samples.forEach((sample, index) => {
@@ -165,9 +233,11 @@ export function prepare(samples: readonly Tensor[], opts: z.output<typeof FitOpt
     features = layout.features;
     tokens = layout.tokens;
     const { sinks, heavy, fused } = slotPlan(opts.slots, opts.sinkTokens, opts.heavyHitters, layout.tokens);
+    const problems: Problem[] = [];
     for (let g = 0; g < layout.groups; g++) problems.push(problemFor(layout, g, sinks, heavy, fused, opts.observationWindow));
+    bySample.push(problems);
   });
-  return problems;
+  return bySample;
 }
 
 function problemFor(layout: Layout, g: number, sinks: number, heavy: number, fused: number, window: number): Problem {
@@ -400,7 +470,7 @@ class Adam {
     this.#lr = learningRate;
   }
 
-  step(params: Float64Array[], grads: Float64Array[], scalarGrad: number, scale: number, applyScalar: (delta: number) => void): void {
+  step(params: Float64Array[], grads: Float64Array[], scalarGrad: number, applyScalar: (delta: number) => void): void {
     const beta1 = 0.9;
     const beta2 = 0.999;
     this.#t += 1;
@@ -418,8 +488,8 @@ class Adam {
     };
     params.forEach((param, p) => {
       const grad = grads[p] as Float64Array;
-      for (let i = 0; i < param.length; i++) param[i] = (param[i] as number) - update((grad[i] as number) * scale);
+      for (let i = 0; i < param.length; i++) param[i] = (param[i] as number) - update(grad[i] as number);
     });
-    applyScalar(update(scalarGrad * scale));
+    applyScalar(update(scalarGrad));
   }
 }

@@ -25,6 +25,21 @@ function topicSample(heads: number, tokens: number, dim: number, seed: number): 
   return { data, shape: [1, 2, heads, tokens, dim] };
 }
 
+/** The lococo fitting settings of the held-out checks: small caches, so many fits stay fast. */
+const HELD_OUT_FIT = { slots: 24, kernelSize: 5, heavyHitters: 0.25, steps: 40, learningRate: 0.05, probes: 8 };
+/** Held-out losses use fresh probe queries, more of them than a training step. */
+const EVAL = { ...HELD_OUT_FIT, probes: 32, seed: 99 };
+/** Synthetic families with structure a convolution could use: piecewise-constant topics, and smooth AR(1) with offset keys. */
+const FAMILIES = [
+  ['topics', topicSample],
+  ['smooth AR(1)', kvSample],
+] as const;
+const SPLITS = 3;
+const SEEDS = 2;
+const TRAIN_FILES = 6;
+/** No family, split and seed may do more than this much worse than the defaults on held-out caches. */
+const HELD_OUT_TOLERANCE = 0.05;
+
 describe('fitKernels', () => {
   it('computes exact gradients (checked against finite differences)', () => {
     const opts = FitOptionsSchema.parse({ slots: 12, kernelSize: 3, heavyHitters: 0.25 });
@@ -53,20 +68,57 @@ describe('fitKernels', () => {
     expect(grad.blend).toBeCloseTo(numericBlend, 6);
   });
 
-  it('is deterministic for a seed, and fitted kernels beat the defaults on held-out caches', () => {
-    const options = { slots: 24, kernelSize: 5, heavyHitters: 0.25, steps: 40, learningRate: 0.05, probes: 8, seed: 3 };
+  it('is deterministic for a seed, and lowers the loss on its training caches', () => {
+    const options = { ...HELD_OUT_FIT, seed: 3, validation: 0 };
     const train = [0, 1, 2].map((s) => topicSample(2, 160, 6, s));
-    const heldOut = [10, 11, 12].map((s) => topicSample(2, 160, 6, s));
     const a = fitKernels(train, options);
     const b = fitKernels(train, options);
     expect(Array.from(a.kernels.weights)).toEqual(Array.from(b.kernels.weights));
-    expect(a.losses[a.losses.length - 1]).toBeLessThan(a.losses[0] as number);
-    const evalOptions = { ...options, probes: 32, seed: 99 };
-    const defaults = kernelLoss(heldOut, defaultKernels(15, 12, 5), evalOptions);
-    const fitted = kernelLoss(heldOut, a.kernels, evalOptions);
-    expect(fitted).toBeLessThan(defaults);
+    expect(a.kernels.blend).toBe(b.kernels.blend);
+    expect(kernelLoss(train, a.kernels, EVAL)).toBeLessThan(kernelLoss(train, defaultKernels(15, 12, 5), EVAL));
+    expect(a).toMatchObject({ validation: null, accepted: true });
     // and the kernels work in fuseKv as they are
-    expect(fuseKv(heldOut[0] as Tensor, { slots: 24, heavyHitters: 0.25, kernels: a.kernels }).tensor.shape).toEqual([1, 2, 2, 24, 6]);
+    expect(fuseKv(train[0] as Tensor, { slots: 24, heavyHitters: 0.25, kernels: a.kernels }).tensor.shape).toEqual([1, 2, 2, 24, 6]);
+  });
+
+  it('never does much worse than the defaults on held-out caches, across families, splits and seeds', () => {
+    const ratios: { family: string; split: number; seed: number; ratio: number; accepted: boolean }[] = [];
+    for (const [family, make] of FAMILIES) {
+      for (let split = 0; split < SPLITS; split++) {
+        const train = Array.from({ length: TRAIN_FILES }, (_, i) => make(2, 160, 6, split * 100 + i));
+        const heldOut = [50, 51, 52].map((i) => make(2, 160, 6, split * 100 + i));
+        const defaults = kernelLoss(heldOut, defaultKernels(15, 12, 5), EVAL);
+        for (let seed = 0; seed < SEEDS; seed++) {
+          const fit = fitKernels(train, { ...HELD_OUT_FIT, seed });
+          expect(fit.validation?.sequences).toBe(2 * Math.round(0.25 * TRAIN_FILES));
+          if (!fit.accepted) expect(fit.kernels).toEqual(defaultKernels(15, 12, 5));
+          ratios.push({ family, split, seed, ratio: kernelLoss(heldOut, fit.kernels, EVAL) / defaults, accepted: fit.accepted });
+        }
+      }
+    }
+    expect(ratios.length).toBeGreaterThanOrEqual(10);
+    for (const family of FAMILIES.map(([name]) => name)) {
+      const sorted = ratios.filter((r) => r.family === family).map((r) => r.ratio).sort((x, y) => x - y);
+      expect(sorted[Math.floor(sorted.length / 2)], family).toBeLessThanOrEqual(1);
+    }
+    for (const r of ratios) expect(r.ratio, JSON.stringify(r)).toBeLessThan(1 + HELD_OUT_TOLERANCE);
+  });
+
+  it('keeps the starting kernels when the fitted ones do not beat them on the validation samples', () => {
+    const train = [0, 1, 2, 3].map((s) => kvSample(1, 80, 3, s));
+    const options = { slots: 12, kernelSize: 3, heavyHitters: 0.25, steps: 10, probes: 4, seed: 1 };
+    const strict = fitKernels(train, { ...options, minImprovement: 1 });
+    expect(strict.accepted).toBe(false);
+    expect(strict.kernels).toEqual(defaultKernels(6, 6, 3));
+    expect(strict.validation?.sequences).toBe(1);
+    const lenient = fitKernels(train, { ...options, minImprovement: 0, regularization: 0 });
+    const { initial, fitted } = lenient.validation ?? { initial: Number.NaN, fitted: Number.NaN };
+    expect(lenient.accepted).toBe(fitted < initial);
+    // the same split and training probes: the kernels differ only in whether they were kept
+    expect(strict.losses).toEqual(fitKernels(train, { ...options, minImprovement: 0.5 }).losses);
+    // one sample: its sequences are split instead
+    expect(fitKernels([kvSample(4, 80, 3, 9)], options).validation?.sequences).toBe(1);
+    expect(fitKernels([kvSample(1, 80, 3, 9)], options).validation).toBeNull();
   });
 
   it('learns from the default kernels as given (zero weights and bias) and refuses broken initial kernels', () => {
@@ -83,5 +135,7 @@ describe('fitKernels', () => {
     expect(() => fitKernels([kvSample(1, 40, 3, 1), kvSample(1, 41, 3, 2)], { slots: 8 })).toThrow('sample 1 has 41 tokens of 6 features; the first sample has 40 of 6');
     expect(() => fitKernels([kvSample(1, 40, 3, 1)], { slots: 8, heavyHitters: 1 })).toThrow('heavyHitters leaves no fused slots');
     expect(() => fitKernels([kvSample(1, 40, 3, 1)], { slots: 8, steps: 0 })).toThrow('steps: expected an integer in [1, 100000] (optimisation steps); got 0');
+    expect(() => fitKernels([kvSample(1, 40, 3, 1)], { slots: 8, validation: 1 })).toThrow('validation: expected a number in [0, 0.9]');
+    expect(() => fitKernels([kvSample(1, 40, 3, 1)], { slots: 8, regularization: -1 })).toThrow('regularization: expected a number in [0, 1000000] (L2 penalty on the convolution weights); got -1');
   });
 });
