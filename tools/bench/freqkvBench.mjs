@@ -3,7 +3,7 @@
 // a cross-check of our compressed output against scipy's, and peak memory.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compress, dctAlongAxis } from '@globalmcp/freqkv';
@@ -45,8 +45,13 @@ async function medianMs(fn) {
   }
   times.sort((a, b) => a - b);
   if (Number.isNaN(sink)) throw new Error('benchmark produced NaN');
+  spreads.push(`${spreadLabel}: ${times.map((t) => t.toFixed(0)).join(' ')}`);
   return times[Math.floor(times.length / 2)];
 }
+
+// Every run's time, sorted, per measurement: the machine is often shared, so the spread says how far to trust a median.
+const spreads = [];
+let spreadLabel = '';
 
 function maxAbsDiff(a, b) {
   let worst = 0;
@@ -73,6 +78,7 @@ const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 const rows = [];
 const notes = [];
 const dir = mkdtempSync(join(tmpdir(), 'freqkv-bench-'));
+const loadBefore = loadavg();
 let scipyVersion = '?';
 try {
   for (const tokens of [4096, 4092]) {
@@ -83,12 +89,16 @@ try {
     const scipy = scipySide(data, shape, keep, dir);
     scipyVersion = `numpy ${scipy.numpy}, scipy ${scipy.scipy}`;
 
+    const label = `${HEADS}x${tokens}x${DIM} f32`;
+    spreadLabel = `${label} ours DCT 1 thr`;
     const dct1 = await medianMs(() => dctAlongAxis(tensor, { axis: 1 }));
     const options = { sinkTokens: 0, retention: 0.5 };
     const ours = compress(tensor, options);
+    spreadLabel = `${label} ours compress 1 thr`;
     const comp1 = await medianMs(() => compress(tensor, options));
+    spreadLabel = `${label} ours compress ${cores} thr`;
     const compAll = await medianMs(() => compressParallel(tensor, options, { threads: cores }));
-    const label = `${HEADS}x${tokens}x${DIM} f32`;
+    for (const key of ['dct_1', 'dct_all', 'compress_1', 'compress_all']) spreads.push(`${label} scipy ${key}: ${scipy.runs[key].map((t) => t.toFixed(0)).join(' ')}`);
     rows.push([label, 'DCT-II along tokens', fmt(dct1), '', fmt(scipy.dct_1), fmt(scipy.dct_all), ratio(dct1, scipy.dct_1), '', '']);
     rows.push([
       label,
@@ -108,6 +118,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
+const loadAfter = loadavg();
 const memSerial = peakMemory(4096, 'serial');
 const memParallel = peakMemory(4096, 'parallel');
 
@@ -115,12 +126,16 @@ const header = ['shape', 'operation', 'ours 1 thr', `ours ${cores} thr`, 'scipy 
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
 console.log(`@globalmcp/freqkv benchmark: ${cpus()[0]?.model ?? 'cpu'}, ${cores} cores, Node ${process.version}, ${scipyVersion}`);
-console.log(`median of ${REPEATS} runs after a warm-up, milliseconds; sinkTokens 0, retention 0.5 (the scipy operator exactly)\n`);
+console.log(`median of ${REPEATS} runs after a warm-up, milliseconds; sinkTokens 0, retention 0.5 (the scipy operator exactly)`);
+console.log(`load average (1 min) ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after: above ~0.5 other work shares the cores and the timings, the multi-threaded ones most\n`);
 console.log(line(header));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const row of rows) console.log(line(row));
 console.log('');
 for (const note of notes) console.log(note);
+console.log('\nruns, sorted (ms):');
+for (const spread of spreads) console.log(`  ${spread}`);
+console.log('');
 for (const m of [memSerial, memParallel]) {
   console.log(
     `peak memory, compress ${m.mode} 32x4096x128 f32: input ${(m.inputBytes / 2 ** 20).toFixed(0)} MiB, peak RSS growth ${(m.extraBytes / 2 ** 20).toFixed(0)} MiB -> ${m.ratio.toFixed(2)}x the input (target < 3x)`,

@@ -5,7 +5,8 @@ Usage: freqkv_scipy.py INPUT.npy KEEP AXIS REPEATS OUT_PREFIX
 Times, on the same float32 data the Node side uses, scipy.fft.dct along AXIS
 and the FreqKV operator (DCT, keep the first KEEP coefficients, IDCT of length
 KEEP, times sqrt(KEEP/N)) with 1 thread and with all cores. Prints one JSON
-object; writes scipy's compressed tensor to OUT_PREFIX.npy for the cross-check.
+object (medians, and every run's time under "runs"); writes scipy's compressed
+tensor to OUT_PREFIX.npy for the cross-check.
 """
 import json
 import os
@@ -17,13 +18,17 @@ import scipy
 from scipy.fft import dct, idct
 
 
-def median_ms(fn, repeats):
+RUNS = {}
+
+
+def median_ms(name, fn, repeats):
     fn()  # warm-up: plan caches
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
         times.append((time.perf_counter() - start) * 1000)
+    RUNS[name] = sorted(times)
     return float(np.median(times))
 
 
@@ -42,11 +47,12 @@ def main():
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "cores": cores,
-        "dct_1": median_ms(lambda: dct(x, type=2, norm="ortho", axis=axis, workers=1), repeats),
-        "dct_all": median_ms(lambda: dct(x, type=2, norm="ortho", axis=axis, workers=cores), repeats),
-        "compress_1": median_ms(lambda: compress(1), repeats),
-        "compress_all": median_ms(lambda: compress(cores), repeats),
+        "dct_1": median_ms("dct_1", lambda: dct(x, type=2, norm="ortho", axis=axis, workers=1), repeats),
+        "dct_all": median_ms("dct_all", lambda: dct(x, type=2, norm="ortho", axis=axis, workers=cores), repeats),
+        "compress_1": median_ms("compress_1", lambda: compress(1), repeats),
+        "compress_all": median_ms("compress_all", lambda: compress(cores), repeats),
     }
+    result["runs"] = RUNS
     np.save(out_prefix + ".npy", compress(1).astype(np.float32))
     print(json.dumps(result))
 

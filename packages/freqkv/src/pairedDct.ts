@@ -90,8 +90,11 @@ export class PairedDct {
     const w = this.#spectrum;
     const cs = this.#invCos;
     const sn = this.#invSin;
-    // 1 / s_k is sqrt(n) for k = 0 and sqrt(n / 2) for every other k (already in the tables)
-    const g0 = Math.sqrt(n) * gain;
+    // IFFT(V)_n = FFT(V')_n with V'_k = V_(-k mod N) / N: writing V reversed and scaled here saves
+    // the inverse transform's own scaling pass. 1 / s_k is sqrt(n) for k = 0 and sqrt(n / 2) for
+    // every other k (already in the tables).
+    const g = gain / n;
+    const g0 = Math.sqrt(n) * g;
     w[0] = (ya[0] as number) * g0;
     w[1] = (yb[0] as number) * g0;
     for (let k = 1; k < n; k++) {
@@ -102,9 +105,9 @@ export class PairedDct {
       const bm = yb[m] as number;
       const c = cs[k] as number;
       const s = sn[k] as number;
-      w[2 * k] = gain * (c * (ak + bm) + s * (am - bk));
-      w[2 * k + 1] = gain * (s * (ak + bm) - c * (am - bk));
+      w[2 * m] = g * (c * (ak + bm) + s * (am - bk));
+      w[2 * m + 1] = g * (s * (ak + bm) - c * (am - bk));
     }
-    this.#fft.inverse(packed, w);
+    this.#fft.forward(packed, w);
   }
 }

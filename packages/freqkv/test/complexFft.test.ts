@@ -30,8 +30,10 @@ function signal(n: number): Float64Array {
 }
 
 describe('complex FFT plans', () => {
-  // powers of two (fft.js), smooth lengths (mixed radix: 2, 3, 4, 5, 7, 11, 31, 61), large primes (Bluestein)
-  it.each([1, 2, 4, 8, 3, 5, 6, 9, 12, 15, 49, 61, 62, 121, 4 * 3 * 11 * 31, 2 * 3 * 11 * 31, 67, 97, 127, 2 * 67, 4093])(
+  // powers of two (fft.js); smooth lengths (mixed radix: 2, 3, 4, 5, 7, 11, 31, 61), including 31 as the
+  // Rader first stage alone (31), after other radices (93, 341, 2046, 4092) and twice (961, the second
+  // one generic), and 11 alone and repeated (11, 121); large primes (Bluestein)
+  it.each([1, 2, 4, 8, 3, 5, 6, 9, 11, 12, 15, 22, 31, 49, 61, 62, 93, 121, 341, 961, 4 * 3 * 11 * 31, 2 * 3 * 11 * 31, 67, 97, 127, 2 * 67, 4093])(
     'matches the direct DFT forward and inverse at length %i',
     (n) => {
       const fft = createComplexFft(n);

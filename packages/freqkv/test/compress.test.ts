@@ -203,6 +203,22 @@ describe('compress errors', () => {
     }
   });
 
+  it('names the non-finite value and refuses float32 overflow in any of the four channels transformed together', () => {
+    // 6 channels: 0-3 go through the FFT two pairs at a time, 4-5 as one pair
+    for (const channel of [0, 1, 2, 3, 5]) {
+      const data = ramp(12 * 6, (i) => Math.sin(i));
+      const index = 7 * 6 + channel;
+      data[index] = Number.NaN;
+      expect(() => compress({ data, shape: [12, 6] })).toThrow(`(flat ${index})`);
+    }
+    for (const channel of [2, 3]) {
+      const data = new Float32Array(64 * 4);
+      for (let t = 32; t < 64; t++) data[t * 4 + channel] = 3.4e38;
+      expect(codeOf(() => compress({ data, shape: [64, 4] }, { sinkTokens: 0 }))).toBe('NUMERIC_OVERFLOW');
+      expect(() => compress({ data, shape: [64, 4] }, { sinkTokens: 0 })).toThrow(`compressing channel ${channel} of a tensor of shape [64, 4]`);
+    }
+  });
+
   it('reports the same energy and error at extreme float64 magnitudes, where squares overflow or underflow', () => {
     const base = ramp(300, (i) => Math.sin(i / 7) + (i % 13) / 13);
     const reference = compress({ data: base, shape: [300] }, { axis: 0 });
