@@ -1,5 +1,5 @@
-import { createComplexFft } from './complexFft.js';
-import type { ComplexFft } from './complexFft.js';
+import { createComplexFft } from '@globalmcp/tensor';
+import type { ComplexFft } from '@globalmcp/tensor';
 import { FreqKvError } from './freqKvError.js';
 
 /**

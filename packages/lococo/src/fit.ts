@@ -3,7 +3,8 @@ import type { Random, Tensor } from '@globalmcp/tensor';
 import { z } from 'zod';
 import { kvLayout, observationScores, sequenceLayout, slotPlan } from './fuse.js';
 import type { Layout } from './fuse.js';
-import { fusedCounts, mixingWeights, partition, topByScore } from './fuseCore.js';
+import { planConvolution } from './convolution.js';
+import { fusedCounts, mixingWeights, partition, positionalPrior, softWeights, topByScore } from './fuseCore.js';
 import { defaultKernels, validateKernels } from './kernels.js';
 import type { LococoKernels } from './kernels.js';
 import { LococoError } from './lococoError.js';
@@ -291,7 +292,12 @@ export function lossAndGradient(p: Problem, kernels: LococoKernels, queries: Flo
   const { fused: r, size: k, blend } = kernels;
   const pad = (k - 1) / 2;
 
-  const { mix, soft, logits: z } = mixingWeights(kernels, false, p.restT, n, p.oneHot);
+  const z = new Float64Array(r * n);
+  planConvolution(kernels, n).logits(p.restT, z);
+  const weights = softWeights(z, positionalPrior(r, n, kernels.priorWidth), r, n);
+  const { soft } = weights;
+  const mixing = mixingWeights(weights, blend, p.oneHot, n);
+  const mix = mixing.soft;
 
   // fused rows and their log counts
   const y = new Float64Array(r * f);
@@ -304,7 +310,7 @@ export function lossAndGradient(p: Problem, kernels: LococoKernels, queries: Flo
   }
   const share = new Float64Array(n);
   for (let o = 0; o < r; o++) for (let i = 0; i < n; i++) share[i] = (share[i] as number) + (mix[o * n + i] as number);
-  const fusedCount = fusedCounts(mix, r, n, p.restCounts);
+  const fusedCount = fusedCounts(mixing, n, p.restCounts);
   const fusedLog = fusedCount.map((count) => Math.log(Math.max(count, 1e-12)));
   // d loss / d log(count) of each fused slot, summed over the probes
   const dLogCount = new Float64Array(r);

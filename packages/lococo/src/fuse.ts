@@ -1,7 +1,6 @@
 import { asTensor, assertFinite, bytesPerElement, dtypeOf, formatShape, shapeSize, tokenLayout, withTokens } from '@globalmcp/tensor';
 import type { FloatArray, Tensor } from '@globalmcp/tensor';
-import { attentionScores, fuseGroup } from './fuseCore.js';
-import type { GroupPlan } from './fuseCore.js';
+import { attentionScores, fuseGroup, planGroups } from './fuseCore.js';
 import { defaultKernels, validateKernels } from './kernels.js';
 import type { LococoKernels } from './kernels.js';
 import { LococoError } from './lococoError.js';
@@ -71,10 +70,7 @@ export function sequenceLayout(tensor: Tensor, axis: number | undefined, slots: 
     features: inner,
     keyFeatures: inner,
     valueOffset: 0,
-    gather: (g, x) => {
-      const from = g * tokens * inner;
-      for (let i = 0; i < tokens * inner; i++) x[i] = data[from + i] as number;
-    },
+    gather: (g, x) => x.set(data.subarray(g * tokens * inner, (g + 1) * tokens * inner)),
     scatter: (g, y, out) => out.set(y, g * slots * inner),
     outShape: withTokens(tensor.shape, layout.axis, slots),
   };
@@ -157,7 +153,7 @@ function run<A extends FloatArray>(tensor: Tensor<A>, layout: Layout, opts: Reso
   const { groups, tokens, features, keyFeatures } = layout;
   const { sinks, heavy, fused } = slotPlan(opts.slots, opts.sinkTokens, opts.heavyHitters, tokens);
   const kernels = resolveKernels(opts.kernels, fused, features, opts.kernelSize);
-  const plan: GroupPlan = { slots: opts.slots, sinks, heavy, fused, kernels, convIsZero: kernels.weights.every((w) => w === 0) };
+  const plan = planGroups(opts.slots, sinks, heavy, fused, kernels, tokens);
   if (opts.scores !== undefined && opts.queries !== undefined) {
     throw new LococoError('INVALID_OPTIONS', 'give scores or queries, not both: scores are the importance itself, queries are used to compute it');
   }

@@ -1,4 +1,7 @@
+import { planConvolution } from './convolution.js';
+import type { Convolution } from './convolution.js';
 import type { LococoKernels } from './kernels.js';
+import { rowDots, weightedRowSums } from './linalg.js';
 
 /** One sequence to fuse: T tokens of F features in a row-major [T x F] float64 matrix. */
 export interface GroupInput {
@@ -17,8 +20,30 @@ export interface GroupPlan {
   heavy: number;
   fused: number;
   kernels: LococoKernels;
-  /** All weights zero: the convolution contributes a constant per slot, which the softmax ignores. */
-  convIsZero: boolean;
+  /** Remaining tokens per sequence (neither sinks nor heavy hitters): the same for every sequence of a call. */
+  n: number;
+  prior: Float64Array;
+  /** All weights zero: the convolution contributes a constant per slot, which the softmax ignores, so every sequence has these weights. */
+  zeroConvWeights: SoftWeights | undefined;
+  convolution: Convolution | undefined;
+}
+
+/** Everything about a call's fusion that does not depend on the sequence, computed once. */
+export function planGroups(slots: number, sinks: number, heavy: number, fused: number, kernels: LococoKernels, tokens: number): GroupPlan {
+  const n = tokens - sinks - heavy;
+  const prior = fused === 0 ? new Float64Array(0) : positionalPrior(fused, n, kernels.priorWidth);
+  const convIsZero = kernels.weights.every((w) => w === 0);
+  return {
+    slots,
+    sinks,
+    heavy,
+    fused,
+    kernels,
+    n,
+    prior,
+    zeroConvWeights: fused > 0 && convIsZero ? softWeights(undefined, prior, fused, n) : undefined,
+    convolution: fused > 0 && !convIsZero ? planConvolution(kernels, n) : undefined,
+  };
 }
 
 export interface GroupOutput {
@@ -27,11 +52,55 @@ export interface GroupOutput {
   counts: Float64Array;
 }
 
-/** Indices of the `take` largest scores among `candidates`, returned in token order (ties keep the earlier token). */
+/**
+ * Indices of the `take` largest scores among `candidates` (ascending token
+ * indices), returned in token order; ties keep the earlier token. O(n): the
+ * take-th largest score is found by selection, not by sorting.
+ */
 export function topByScore(candidates: Int32Array, scores: Float64Array, take: number): Int32Array {
-  const order = Array.from(candidates);
-  order.sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
-  return Int32Array.from(order.slice(0, take)).sort();
+  const count = Math.min(take, candidates.length);
+  const picked = new Int32Array(count);
+  if (count === 0) return picked;
+  const values = Float64Array.from(candidates, (t) => scores[t] as number);
+  const threshold = kthLargest(values, count);
+  let above = 0;
+  for (let i = 0; i < candidates.length; i++) if ((scores[candidates[i] as number] as number) > threshold) above++;
+  // every score above the threshold, and the earliest tokens that equal it
+  let ties = count - above;
+  let at = 0;
+  for (let i = 0; i < candidates.length; i++) {
+    const t = candidates[i] as number;
+    const s = scores[t] as number;
+    if (s > threshold || (s === threshold && ties-- > 0)) picked[at++] = t;
+  }
+  return picked;
+}
+
+/** The k-th largest value (k >= 1) by quickselect; reorders `values`. */
+function kthLargest(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >>> 1] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((values[i] as number) > pivot) i++;
+      while ((values[j] as number) < pivot) j--;
+      if (i <= j) {
+        const tmp = values[i] as number;
+        values[i] = values[j] as number;
+        values[j] = tmp;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  return values[target] as number;
 }
 
 /** The fused slots' softmax prior: a Gaussian window over the r-th of R stretches of the N tokens. */
@@ -50,63 +119,75 @@ export function positionalPrior(fused: number, tokens: number, width: number): F
 }
 
 /**
- * The mixing weights of the fused slots over the N remaining tokens, [R x N]:
- * (1 - blend) * onehot + blend * softmax(relu(conv) + prior), and the softmax
- * part alone (kept for fitting). `xt` holds the remaining tokens feature-major, [F x N].
+ * Softmax terms below e^-SOFTMAX_CUTOFF (~4e-18) of their row's largest are
+ * left out (set to 0): together they move a fused slot by less than
+ * n * 4e-18 of the tokens' scale, far below float32 resolution, and leaving
+ * them out lets the mixing skip ~90% of the tokens with the default prior.
  */
-export function mixingWeights(
-  kernels: LococoKernels,
-  convIsZero: boolean,
-  xt: Float64Array,
-  tokens: number,
-  oneHot: Int32Array,
-): { mix: Float64Array; soft: Float64Array; logits: Float64Array } {
-  const { fused: r, features: f, size: k, weights, bias, blend } = kernels;
-  const pad = (k - 1) / 2;
-  const logits = new Float64Array(r * tokens);
-  if (!convIsZero) {
-    for (let o = 0; o < r; o++) {
-      const row = o * tokens;
-      logits.fill(bias[o] as number, row, row + tokens);
-      for (let c = 0; c < f; c++) {
-        const src = c * tokens;
-        for (let j = 0; j < k; j++) {
-          const w = weights[(o * f + c) * k + j] as number;
-          if (w === 0) continue;
-          const shift = j - pad;
-          const from = Math.max(0, -shift);
-          const to = Math.min(tokens, tokens - shift);
-          for (let i = from; i < to; i++) logits[row + i] = (logits[row + i] as number) + w * (xt[src + i + shift] as number);
-        }
-      }
-    }
-  }
-  const prior = positionalPrior(r, tokens, kernels.priorWidth);
-  const soft = new Float64Array(r * tokens);
+export const SOFTMAX_CUTOFF = 40;
+
+/** Softmax rows [R x N] and, per row, the range [lo, hi) outside which every weight is 0. */
+export interface SoftWeights {
+  soft: Float64Array;
+  lo: Int32Array;
+  hi: Int32Array;
+}
+
+/** The fused slots' softmax over the N remaining tokens: softmax(relu(logits) + prior) per row, logits undefined meaning 0. */
+export function softWeights(logits: Float64Array | undefined, prior: Float64Array, r: number, n: number): SoftWeights {
+  const soft = new Float64Array(r * n);
+  const lo = new Int32Array(r);
+  const hi = new Int32Array(r);
   for (let o = 0; o < r; o++) {
-    const row = o * tokens;
+    const row = o * n;
     let max = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < tokens; i++) {
-      const z = logits[row + i] as number;
+    for (let i = 0; i < n; i++) {
+      const z = logits === undefined ? 0 : (logits[row + i] as number);
       const v = (z > 0 ? z : 0) + (prior[row + i] as number);
       soft[row + i] = v;
       if (v > max) max = v;
     }
+    const floor = max - SOFTMAX_CUTOFF;
     let total = 0;
-    for (let i = 0; i < tokens; i++) {
-      const e = Math.exp((soft[row + i] as number) - max);
+    let first = n;
+    let last = -1;
+    for (let i = 0; i < n; i++) {
+      const v = soft[row + i] as number;
+      if (v < floor) {
+        soft[row + i] = 0;
+        continue;
+      }
+      const e = Math.exp(v - max);
       soft[row + i] = e;
       total += e;
+      if (first === n) first = i;
+      last = i;
     }
-    for (let i = 0; i < tokens; i++) soft[row + i] = (soft[row + i] as number) / total;
+    for (let i = first; i <= last; i++) soft[row + i] = (soft[row + i] as number) / total;
+    lo[o] = first;
+    hi[o] = last + 1;
   }
-  const mix = new Float64Array(r * tokens);
-  for (let i = 0; i < mix.length; i++) mix[i] = blend * (soft[i] as number);
-  for (let o = 0; o < r; o++) {
-    const at = o * tokens + (oneHot[o] as number);
-    mix[at] = (mix[at] as number) + (1 - blend);
+  return { soft, lo, hi };
+}
+
+/**
+ * The mixing weights of the fused slots, [R x N]: (1 - blend) * onehot + blend * soft,
+ * with each row's nonzero range (the soft weights themselves when blend is 1).
+ */
+export function mixingWeights(weights: SoftWeights, blend: number, oneHot: Int32Array, n: number): SoftWeights {
+  if (blend === 1) return weights;
+  const mix = new Float64Array(weights.soft.length);
+  const lo = Int32Array.from(weights.lo);
+  const hi = Int32Array.from(weights.hi);
+  for (let o = 0; o < lo.length; o++) {
+    const row = o * n;
+    for (let i = lo[o] as number; i < (hi[o] as number); i++) mix[row + i] = blend * (weights.soft[row + i] as number);
+    const pick = oneHot[o] as number;
+    mix[row + pick] = (mix[row + pick] as number) + (1 - blend);
+    lo[o] = Math.min(lo[o] as number, pick);
+    hi[o] = Math.max(hi[o] as number, pick + 1);
   }
-  return { mix, soft, logits };
+  return { soft: mix, lo, hi };
 }
 
 /**
@@ -115,21 +196,24 @@ export function mixingWeights(
  * (its softmax weights underflowed, or blend is 0 and it was not picked) goes
  * to the slot whose stretch it lies in, so the total is always conserved.
  */
-export function fusedCounts(mix: Float64Array, fused: number, n: number, counts: Float64Array): Float64Array {
+export function fusedCounts(mix: SoftWeights, n: number, counts: Float64Array): Float64Array {
+  const { soft: w, lo, hi } = mix;
+  const fused = lo.length;
   const share = new Float64Array(n);
-  for (let o = 0; o < fused; o++) for (let i = 0; i < n; i++) share[i] = (share[i] as number) + (mix[o * n + i] as number);
+  for (let o = 0; o < fused; o++) for (let i = lo[o] as number; i < (hi[o] as number); i++) share[i] = (share[i] as number) + (w[o * n + i] as number);
   const out = new Float64Array(fused);
+  for (let o = 0; o < fused; o++) {
+    let sum = 0;
+    for (let i = lo[o] as number; i < (hi[o] as number); i++) {
+      const v = w[o * n + i] as number;
+      if (v !== 0) sum += (v * (counts[i] as number)) / (share[i] as number);
+    }
+    out[o] = sum;
+  }
   for (let i = 0; i < n; i++) {
-    const c = counts[i] as number;
-    const sh = share[i] as number;
-    if (sh > 0) {
-      for (let o = 0; o < fused; o++) {
-        const w = mix[o * n + i] as number;
-        if (w !== 0) out[o] = (out[o] as number) + (w * c) / sh;
-      }
-    } else {
+    if (share[i] === 0) {
       const o = stretchOf(i, n, fused);
-      out[o] = (out[o] as number) + c;
+      out[o] = (out[o] as number) + (counts[i] as number);
     }
   }
   return out;
@@ -171,27 +255,26 @@ export function fuseGroup(input: GroupInput, plan: GroupPlan): GroupOutput {
   if (fused === 0) return { y, counts: outCounts };
 
   const n = rest.length;
-  const xt = new Float64Array(features * n);
-  for (let i = 0; i < n; i++) {
-    const row = (rest[i] as number) * features;
-    for (let c = 0; c < features; c++) xt[c * n + i] = x[row + c] as number;
-  }
-  const restScores = Float64Array.from(rest, (t) => scores[t] as number);
-  const positions = new Int32Array(n).map((_, i) => i);
-  const oneHot = topByScore(positions, restScores, fused);
-  const { mix } = mixingWeights(plan.kernels, plan.convIsZero, xt, n, oneHot);
-
-  const base = (sinks + heavy) * features;
-  for (let o = 0; o < fused; o++) {
-    const out = base + o * features;
+  const { kernels } = plan;
+  let weights = plan.zeroConvWeights;
+  if (weights === undefined) {
+    const xt = new Float64Array(features * n);
     for (let i = 0; i < n; i++) {
-      const w = mix[o * n + i] as number;
-      if (w === 0) continue;
       const row = (rest[i] as number) * features;
-      for (let c = 0; c < features; c++) y[out + c] = (y[out + c] as number) + w * (x[row + c] as number);
+      for (let c = 0; c < features; c++) xt[c * n + i] = x[row + c] as number;
     }
+    const logits = new Float64Array(fused * n);
+    (plan.convolution ?? planConvolution(kernels, n)).logits(xt, logits);
+    weights = softWeights(logits, plan.prior, fused, n);
   }
-  outCounts.set(fusedCounts(mix, fused, n, Float64Array.from(rest, (t) => counts[t] as number)), sinks + heavy);
+  let mix = weights;
+  if (kernels.blend !== 1) {
+    const restScores = Float64Array.from(rest, (t) => scores[t] as number);
+    const oneHot = topByScore(new Int32Array(n).map((_, i) => i), restScores, fused);
+    mix = mixingWeights(weights, kernels.blend, oneHot, n);
+  }
+  weightedRowSums(mix.soft, n, mix.lo, mix.hi, x, rest, features, features, y, (sinks + heavy) * features);
+  outCounts.set(fusedCounts(mix, n, Float64Array.from(rest, (t) => counts[t] as number)), sinks + heavy);
   return { y, counts: outCounts };
 }
 
@@ -202,25 +285,33 @@ export function fuseGroup(input: GroupInput, plan: GroupPlan): GroupOutput {
  */
 export function attentionScores(x: Float64Array, tokens: number, features: number, keyFeatures: number, counts: Float64Array, queries: Float64Array, queryCount: number): Float64Array {
   const scores = new Float64Array(tokens);
-  const logits = new Float64Array(tokens);
   const scale = 1 / Math.sqrt(keyFeatures);
   const bias = Float64Array.from(counts, Math.log);
-  for (let q = 0; q < queryCount; q++) {
-    let max = Number.NEGATIVE_INFINITY;
-    for (let t = 0; t < tokens; t++) {
-      let s = 0;
-      for (let c = 0; c < keyFeatures; c++) s += (queries[q * keyFeatures + c] as number) * (x[t * features + c] as number);
-      s = s * scale + (bias[t] as number);
-      logits[t] = s;
-      if (s > max) max = s;
+  // queries in chunks, so the logits stay small whatever the number of queries
+  const chunk = Math.max(1, Math.min(queryCount, Math.floor(QUERY_CHUNK_ELEMENTS / tokens)));
+  const logits = new Float64Array(chunk * tokens);
+  for (let q0 = 0; q0 < queryCount; q0 += chunk) {
+    const rows = Math.min(chunk, queryCount - q0);
+    rowDots(queries.subarray(q0 * keyFeatures), keyFeatures, rows, x, features, tokens, keyFeatures, logits);
+    for (let q = 0; q < rows; q++) {
+      const row = q * tokens;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let t = 0; t < tokens; t++) {
+        const s = (logits[row + t] as number) * scale + (bias[t] as number);
+        logits[row + t] = s;
+        if (s > max) max = s;
+      }
+      let total = 0;
+      for (let t = 0; t < tokens; t++) {
+        const e = Math.exp((logits[row + t] as number) - max);
+        logits[row + t] = e;
+        total += e;
+      }
+      for (let t = 0; t < tokens; t++) scores[t] = (scores[t] as number) + (logits[row + t] as number) / total;
     }
-    let total = 0;
-    for (let t = 0; t < tokens; t++) {
-      const e = Math.exp((logits[t] as number) - max);
-      logits[t] = e;
-      total += e;
-    }
-    for (let t = 0; t < tokens; t++) scores[t] = (scores[t] as number) + (logits[t] as number) / total;
   }
   return scores;
 }
+
+/** Logits held at once while scoring: 1M values (8 MiB). */
+const QUERY_CHUNK_ELEMENTS = 1 << 20;

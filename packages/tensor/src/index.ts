@@ -24,5 +24,7 @@ export { parseNpy, serializeNpy } from './npy.js';
 export { parseSafetensors, serializeSafetensors } from './safetensors.js';
 export { bfloat16ToFloat, halfToFloat } from './half.js';
 export type { SafetensorsEntry, SafetensorsFile } from './safetensors.js';
+export { createComplexFft, isPowerOfTwo, nextPowerOfTwo } from './complexFft.js';
+export type { ComplexFft } from './complexFft.js';
 export { describeIssues, describeValue, isNumberList } from './issues.js';
 export type { ValidationIssue } from './issues.js';

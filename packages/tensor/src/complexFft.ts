@@ -1,5 +1,5 @@
 import FFT from 'fft.js';
-import { FreqKvError } from './freqKvError.js';
+import { TensorError } from './tensorError.js';
 import { MAX_MIXED_RADIX_PRIME, MixedRadixFft, radixFactors } from './mixedRadixFft.js';
 
 /**
@@ -166,7 +166,7 @@ class BluesteinFft implements ComplexFft {
  */
 export function createComplexFft(size: number): ComplexFft {
   if (!Number.isSafeInteger(size) || size < 1) {
-    throw new FreqKvError('INVALID_LENGTH', `FFT length must be an integer >= 1; got ${String(size)}`);
+    throw new TensorError('INVALID_ARGUMENT', `FFT length must be an integer >= 1; got ${String(size)}`);
   }
   if (size === 1) return new UnitFft();
   if (isPowerOfTwo(size)) return new Radix2Fft(size);

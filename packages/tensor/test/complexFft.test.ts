@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createComplexFft } from '../src/complexFft.js';
 import { MixedRadixFft, radixFactors } from '../src/mixedRadixFft.js';
-import { maxAbsDiff } from './fixtures.js';
 
 /** Error bound against a direct O(N^2) DFT in float64, for unit-scale data up to N = 4096. */
 const DFT_TOLERANCE = 1e-10;
@@ -62,3 +61,9 @@ describe('complex FFT plans', () => {
     expect(() => createComplexFft(0)).toThrow('FFT length must be an integer >= 1; got 0');
   });
 });
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
+  return worst;
+}

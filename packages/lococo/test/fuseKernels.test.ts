@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { createRandom } from '@globalmcp/tensor';
+import { defaultKernels } from '../src/index.js';
+import { DirectConvolution, FftConvolution, planConvolution } from '../src/convolution.js';
+import { SOFTMAX_CUTOFF, softWeights, topByScore } from '../src/fuseCore.js';
+import { complexRowDots, rowDots, weightedRowSums } from '../src/linalg.js';
+
+const random = createRandom(11);
+const normals = (length: number) => Float64Array.from({ length }, () => random.normal());
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] as number));
+  return m;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}
+
+describe('topByScore', () => {
+  it('picks the same tokens as a full sort by (score desc, token asc), including ties, in token order', () => {
+    for (const [n, take, levels] of [
+      [1, 1, 0],
+      [10, 3, 0],
+      [200, 50, 4],
+      [4096, 62, 0],
+      [4096, 62, 3],
+      [300, 300, 2],
+      [50, 0, 0],
+    ] as const) {
+      const candidates = Int32Array.from({ length: n }, (_, i) => i * 2 + 1);
+      const scores = new Float64Array(2 * n + 1);
+      // levels > 0: only a few distinct values, so the threshold falls inside a run of ties
+      for (let i = 0; i < scores.length; i++) scores[i] = levels > 0 ? Math.floor(random.uniform() * levels) : random.normal();
+      const expected = Array.from(candidates)
+        .sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b)
+        .slice(0, take)
+        .sort((a, b) => a - b);
+      expect(Array.from(topByScore(candidates, scores, take)), `n=${n} take=${take} levels=${levels}`).toEqual(expected);
+    }
+  });
+});
+
+describe('rowDots and complexRowDots', () => {
+  it('equal the naive products for every tile remainder', () => {
+    for (const [aRows, bRows, depth] of [
+      [1, 1, 1],
+      [4, 2, 3],
+      [5, 3, 7],
+      [7, 9, 16],
+      [32, 101, 33],
+    ] as const) {
+      const a = normals(aRows * depth);
+      const b = normals(bRows * depth);
+      const out = new Float64Array(aRows * bRows);
+      rowDots(a, depth, aRows, b, depth, bRows, depth, out);
+      const aIm = normals(aRows * depth);
+      const bIm = normals(bRows * depth);
+      const outRe = new Float64Array(aRows * bRows + 3);
+      const outIm = new Float64Array(aRows * bRows + 3);
+      complexRowDots(a, aIm, 0, aRows, b, bIm, 0, bRows, depth, outRe, outIm, 3);
+      for (let i = 0; i < aRows; i++) {
+        for (let j = 0; j < bRows; j++) {
+          let s = 0;
+          let re = 0;
+          let im = 0;
+          for (let c = 0; c < depth; c++) {
+            const [ar, ai, br, bi] = [a[i * depth + c], aIm[i * depth + c], b[j * depth + c], bIm[j * depth + c]] as number[] as [number, number, number, number];
+            s += ar * br;
+            re += ar * br - ai * bi;
+            im += ar * bi + ai * br;
+          }
+          expect(out[i * bRows + j]).toBeCloseTo(s, 12);
+          expect(outRe[3 + i * bRows + j]).toBeCloseTo(re, 12);
+          expect(outIm[3 + i * bRows + j]).toBeCloseTo(im, 12);
+        }
+      }
+    }
+  });
+
+  it('weightedRowSums adds only the rows inside each range, for widths with and without a remainder of 8', () => {
+    for (const width of [3, 8, 13]) {
+      const n = 20;
+      const x = normals(30 * width);
+      const rows = Int32Array.from({ length: n }, (_, i) => 29 - i);
+      const w = normals(2 * n);
+      const lo = Int32Array.of(0, 5);
+      const hi = Int32Array.of(20, 9);
+      const y = new Float64Array(1 + 2 * width);
+      weightedRowSums(w, n, lo, hi, x, rows, width, width, y, 1);
+      for (let o = 0; o < 2; o++) {
+        for (let c = 0; c < width; c++) {
+          let s = 0;
+          for (let i = lo[o] as number; i < (hi[o] as number); i++) s += (w[o * n + i] as number) * (x[(rows[i] as number) * width + c] as number);
+          expect(y[1 + o * width + c]).toBeCloseTo(s, 12);
+        }
+      }
+    }
+  });
+});
+
+describe('convolution', () => {
+  it('the FFT (overlap-save) convolution equals the direct sum to rounding, for odd and even channel and slot counts', () => {
+    for (const [fused, features, size, n, block] of [
+      [3, 5, 5, 37, 16],
+      [4, 6, 21, 300, 256],
+      [5, 7, 21, 1000, 64],
+      [62, 16, 21, 530, 256],
+      [1, 1, 1, 10, 16],
+    ] as const) {
+      const kernels = { ...defaultKernels(fused, features, size), weights: normals(fused * features * size), bias: normals(fused) };
+      const xt = normals(features * n);
+      const direct = new Float64Array(fused * n);
+      const viaFft = new Float64Array(fused * n);
+      new DirectConvolution(kernels, n).logits(xt, direct);
+      new FftConvolution(kernels, n, block).logits(xt, viaFft);
+      expect(maxAbsDiff(viaFft, direct) / maxAbs(direct), `R=${fused} F=${features} k=${size} n=${n} B=${block}`).toBeLessThan(1e-13);
+    }
+  });
+
+  it('is planned as an FFT convolution for the default kernel size and directly for small kernels', () => {
+    expect(planConvolution(defaultKernels(62, 256), 4030)).toBeInstanceOf(FftConvolution);
+    expect(planConvolution(defaultKernels(6, 12, 3), 100)).toBeInstanceOf(DirectConvolution);
+  });
+});
+
+describe('softWeights', () => {
+  it('is the softmax of relu(logits) + prior per row, with terms below e^-cutoff of the row maximum left out', () => {
+    const n = 50;
+    const prior = Float64Array.from({ length: 2 * n }, (_, i) => -(((i % n) - 10 * Math.floor(i / n) - 10) ** 2) / 4);
+    const logits = Float64Array.from({ length: 2 * n }, (_, i) => (i === 30 ? 110 : i === 31 ? -5 : 0));
+    const { soft, lo, hi } = softWeights(logits, prior, 2, n);
+    for (let o = 0; o < 2; o++) {
+      const v = Array.from({ length: n }, (_, i) => Math.max(logits[o * n + i] as number, 0) + (prior[o * n + i] as number));
+      const max = Math.max(...v);
+      const kept = v.map((x) => (x >= max - SOFTMAX_CUTOFF ? Math.exp(x - max) : 0));
+      const total = kept.reduce((s, x) => s + x, 0);
+      for (let i = 0; i < n; i++) expect(soft[o * n + i]).toBeCloseTo((kept[i] as number) / total, 15);
+      const nonzero = kept.flatMap((x, i) => (x > 0 ? [i] : []));
+      expect([lo[o], hi[o]]).toEqual([nonzero[0], (nonzero.at(-1) as number) + 1]);
+    }
+    // row 0: the prior peaks at token 10 with a support of about +-12, but the logit at token 30 outweighs it
+    expect(soft[30]).toBeGreaterThan(0.99);
+  });
+});
