@@ -1,11 +1,11 @@
 // Everything exported here is the public API of @globalmcp/freqkv/parallel (Node only: worker_threads).
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { TensorError, assertFinite } from '@globalmcp/tensor';
 import type { FloatArray, Tensor, TensorErrorCode } from '@globalmcp/tensor';
+import { WorkerPool } from '@globalmcp/tensor/workers';
 import { allocateLike, compressChannels, compressRescaled, copyRawTokens, energiesOutOfRange, finishCompress, prepareCompress } from './compress.js';
 import type { CompressResult, SpanEnergy } from './compress.js';
-import type { WorkerReply, WorkerTask } from './compressWorker.js';
+import type { WorkerTask } from './compressWorker.js';
 import { FreqKvError } from './freqKvError.js';
 import type { CompressOptions } from './options.js';
 
@@ -20,52 +20,7 @@ const MIN_PARALLEL_ELEMENTS = 1 << 18;
 // Tests run this file from src/ (TypeScript), where the worker only exists compiled, in dist/.
 const workerUrl = import.meta.url.endsWith('.ts') ? new URL('../dist/compressWorker.js', import.meta.url) : new URL('./compressWorker.js', import.meta.url);
 
-interface PooledWorker {
-  worker: Worker;
-  pending: Map<number, (reply: WorkerReply) => void>;
-}
-
-const pool: PooledWorker[] = [];
-let nextTaskId = 0;
-
-function workerAt(index: number): PooledWorker {
-  let entry = pool[index];
-  if (entry === undefined) {
-    // No inherited execArgv: a parent's --conditions (such as a test runner's source condition) must not
-    // send the worker to TypeScript sources it cannot load.
-    const worker = new Worker(workerUrl, { execArgv: [] });
-    const pending = new Map<number, (reply: WorkerReply) => void>();
-    const created: PooledWorker = { worker, pending };
-    const failAll = (message: string) => {
-      for (const [id, resolve] of pending) resolve({ id, ok: false, code: 'INTERNAL', message });
-      pending.clear();
-      const at = pool.indexOf(created);
-      if (at >= 0) pool.splice(at, 1);
-    };
-    worker.on('message', (reply: WorkerReply) => {
-      pending.get(reply.id)?.(reply);
-      pending.delete(reply.id);
-      // An idle worker must not keep the process alive; a busy one must, or an awaited reply is lost.
-      if (pending.size === 0) worker.unref();
-    });
-    worker.on('error', (error) => failAll(`compress worker failed: ${error.message}`));
-    // A worker that exits (terminated, out of memory) without an 'error' must not leave a call waiting for ever.
-    worker.on('exit', (code) => failAll(`compress worker exited (code ${code}) before finishing its share`));
-    worker.unref();
-    entry = created;
-    pool[index] = entry;
-  }
-  return entry;
-}
-
-function run(entry: PooledWorker, task: Omit<WorkerTask, 'id'>): Promise<WorkerReply> {
-  const id = nextTaskId++;
-  return new Promise((resolve) => {
-    entry.pending.set(id, resolve);
-    entry.worker.ref();
-    entry.worker.postMessage({ ...task, id } satisfies WorkerTask);
-  });
-}
+const pool = new WorkerPool<WorkerTask, SpanEnergy>(workerUrl, 'compress worker');
 
 /**
  * Shared staging memory for the workers' input, kept between calls: a fresh
@@ -140,7 +95,7 @@ export async function compressParallel<A extends FloatArray>(input: Tensor<A>, o
   // In byOuter mode the workers' slices are one contiguous block after this thread's: copy it once.
   const firstWorkerOuter = bounds[1] as number;
   const block = !byOuter || src.buffer instanceof SharedArrayBuffer ? undefined : sharedCopy(src.subarray(firstWorkerOuter * tokens * inner), release);
-  const tasks: Omit<WorkerTask, 'id'>[] = [];
+  const tasks: WorkerTask[] = [];
   for (let i = 1; i < shares; i++) {
     const from = bounds[i] as number;
     const to = bounds[i + 1] as number;
@@ -175,7 +130,7 @@ export async function compressParallel<A extends FloatArray>(input: Tensor<A>, o
       });
     }
   }
-  const replies = tasks.map((task, i) => run(workerAt(i), task));
+  const replies = tasks.map((task, i) => pool.run(i, task));
   const localChannels = byOuter ? (bounds[1] as number) * inner : (bounds[1] as number);
   let local: SpanEnergy | undefined;
   let localError: unknown;
@@ -196,8 +151,8 @@ export async function compressParallel<A extends FloatArray>(input: Tensor<A>, o
       if (reply.code === 'INTERNAL') throw new FreqKvError('WORKER_FAILED', reply.message);
       throw new TensorError(reply.code as TensorErrorCode, reply.message);
     }
-    energy.spanEnergy += reply.spanEnergy;
-    energy.keptEnergy += reply.keptEnergy;
+    energy.spanEnergy += reply.value.spanEnergy;
+    energy.keptEnergy += reply.value.keptEnergy;
   }
   const result = finishCompress(job, out, rawEnergy, energy);
   return energiesOutOfRange(job, result) ? compressRescaled(job) : result;
@@ -206,6 +161,5 @@ export async function compressParallel<A extends FloatArray>(input: Tensor<A>, o
 /** Stops the pooled workers and drops the staging memory (workers never keep the process alive; this frees their memory now). */
 export async function closeWorkers(): Promise<void> {
   if (!stagingBusy) staging = undefined;
-  const workers = pool.splice(0, pool.length);
-  await Promise.all(workers.map((w) => w.worker.terminate()));
+  await pool.close();
 }

@@ -1,6 +1,7 @@
 import { asTensor, assertFinite, bytesPerElement, dtypeOf, formatShape, shapeSize, tokenLayout, withTokens } from '@globalmcp/tensor';
 import type { FloatArray, Tensor } from '@globalmcp/tensor';
 import { attentionScores, fuseGroup, planGroups } from './fuseCore.js';
+import type { GroupPlan } from './fuseCore.js';
 import { defaultKernels, validateKernels } from './kernels.js';
 import type { LococoKernels } from './kernels.js';
 import { LococoError } from './lococoError.js';
@@ -42,6 +43,8 @@ export interface Layout {
   gather(g: number, x: Float64Array): void;
   scatter(g: number, y: Float64Array, out: FloatArray): void;
   outShape: number[];
+  /** Sequences [from, to) copied into a tensor of their own that the same kind of layout reads as sequences 0 .. to - from. */
+  extract(from: number, to: number): Tensor;
 }
 
 /**
@@ -73,6 +76,7 @@ export function sequenceLayout(tensor: Tensor, axis: number | undefined, slots: 
     gather: (g, x) => x.set(data.subarray(g * tokens * inner, (g + 1) * tokens * inner)),
     scatter: (g, y, out) => out.set(y, g * slots * inner),
     outShape: withTokens(tensor.shape, layout.axis, slots),
+    extract: (from, to) => ({ data: data.slice(from * tokens * inner, to * tokens * inner), shape: [to - from, tokens, inner] }),
   };
 }
 
@@ -133,6 +137,19 @@ export function kvLayout(tensor: Tensor, slots: number): Layout {
       }
     },
     outShape: withTokens(tensor.shape, rank - 2, slots),
+    extract: (from, to) => {
+      // each sequence becomes a layer of one head: [to - from, 2, 1, tokens, dim]
+      const part = tensor.data instanceof Float64Array ? new Float64Array((to - from) * 2 * tokens * dim) : new Float32Array((to - from) * 2 * tokens * dim);
+      for (let g = from; g < to; g++) {
+        const l = Math.floor(g / heads);
+        const h = g - l * heads;
+        for (let kOrV = 0; kOrV < 2; kOrV++) {
+          const at = block(l, kOrV, h, tokens);
+          part.set(data.subarray(at, at + tokens * dim), ((g - from) * 2 + kOrV) * tokens * dim);
+        }
+      }
+      return { data: part, shape: [to - from, 2, 1, tokens, dim] };
+    },
   };
 }
 
@@ -148,53 +165,92 @@ export function slotPlan(slots: number, sinkTokens: number, heavyHitters: number
   return { sinks: sinkTokens, heavy, fused: slots - sinkTokens - heavy };
 }
 
-function run<A extends FloatArray>(tensor: Tensor<A>, layout: Layout, opts: ResolvedFuseOptions, started: number): FuseResult<A> {
-  assertFinite(tensor);
+/** A validated fusion call: everything but the per-sequence work. */
+export interface FuseJob {
+  layout: Layout;
+  opts: ResolvedFuseOptions;
+  plan: GroupPlan;
+  counts: ((g: number) => Float64Array) | undefined;
+  scores: ((g: number) => Float64Array) | undefined;
+  queries: { data: (g: number) => Float64Array; count: number } | undefined;
+}
+
+/** Checks a call as a whole (every error `fuse` throws is thrown here) and plans it. */
+export function prepareFuse(tensor: Tensor, layout: Layout, opts: ResolvedFuseOptions, checkFinite = true): FuseJob {
+  if (checkFinite) assertFinite(tensor);
   const { groups, tokens, features, keyFeatures } = layout;
   const { sinks, heavy, fused } = slotPlan(opts.slots, opts.sinkTokens, opts.heavyHitters, tokens);
   const kernels = resolveKernels(opts.kernels, fused, features, opts.kernelSize);
-  const plan = planGroups(opts.slots, sinks, heavy, fused, kernels, tokens);
   if (opts.scores !== undefined && opts.queries !== undefined) {
     throw new LococoError('INVALID_OPTIONS', 'give scores or queries, not both: scores are the importance itself, queries are used to compute it');
   }
-  const counts = perGroup(opts.counts, groups, tokens, 'counts', true);
-  const scores = perGroup(opts.scores, groups, tokens, 'scores', false);
-  const queries = resolveQueries(opts.queries, groups, keyFeatures);
+  return {
+    layout,
+    opts,
+    plan: planGroups(opts.slots, sinks, heavy, fused, kernels, tokens),
+    counts: perGroup(opts.counts, groups, tokens, 'counts', true),
+    scores: perGroup(opts.scores, groups, tokens, 'scores', false),
+    queries: resolveQueries(opts.queries, groups, keyFeatures),
+  };
+}
 
-  const out = (tensor.data instanceof Float64Array ? new Float64Array(groups * opts.slots * features) : new Float32Array(groups * opts.slots * features)) as A;
-  const outCounts = new Float64Array(groups * opts.slots);
+/** Fuses sequences [from, to) of a job, handing each one's slots ([slots x features], float64) and counts to `take`. */
+export function fuseGroups(job: FuseJob, from: number, to: number, take: (g: number, y: Float64Array, counts: Float64Array) => void): void {
+  const { layout, opts, plan } = job;
+  const { tokens, features, keyFeatures } = layout;
   const x = new Float64Array(tokens * features);
-  for (let g = 0; g < groups; g++) {
+  const ones = new Float64Array(tokens).fill(1);
+  for (let g = from; g < to; g++) {
     layout.gather(g, x);
-    const groupCounts = counts === undefined ? new Float64Array(tokens).fill(1) : counts(g);
+    const groupCounts = job.counts === undefined ? ones : job.counts(g);
     let groupScores: Float64Array;
-    if (scores !== undefined) {
-      groupScores = scores(g);
-    } else if (queries !== undefined) {
-      groupScores = attentionScores(x, tokens, features, keyFeatures, groupCounts, queries.data(g), queries.count);
+    if (job.scores !== undefined) {
+      groupScores = job.scores(g);
+    } else if (job.queries !== undefined) {
+      groupScores = attentionScores(x, tokens, features, keyFeatures, groupCounts, job.queries.data(g), job.queries.count);
     } else {
       groupScores = observationScores(x, tokens, features, keyFeatures, groupCounts, opts.observationWindow);
     }
     const result = fuseGroup({ x, tokens, features, keyFeatures, counts: groupCounts, scores: groupScores }, plan);
-    layout.scatter(g, result.y, out);
-    outCounts.set(result.counts, g * opts.slots);
+    take(g, result.y, result.counts);
   }
+}
+
+/** An empty output for a job, in the input's dtype. */
+export function allocateOutput<A extends FloatArray>(like: A, job: FuseJob): { out: A; counts: Float64Array } {
+  const length = job.layout.groups * job.opts.slots * job.layout.features;
+  const out = (like instanceof Float64Array ? new Float64Array(length) : new Float32Array(length)) as A;
+  return { out, counts: new Float64Array(job.layout.groups * job.opts.slots) };
+}
+
+export function finishFuse<A extends FloatArray>(tensor: Tensor<A>, job: FuseJob, out: A, counts: Float64Array, started: number): FuseResult<A> {
   const bytes = bytesPerElement(dtypeOf(tensor.data));
+  const { plan, layout } = job;
   return {
     tensor: { data: out, shape: Object.freeze(layout.outShape) },
-    counts: outCounts,
+    counts,
     stats: {
-      tokensIn: tokens,
-      tokensOut: opts.slots,
+      tokensIn: layout.tokens,
+      tokensOut: job.opts.slots,
       bytesIn: tensor.data.length * bytes,
       bytesOut: out.length * bytes,
-      groups,
-      sinkTokens: sinks,
-      heavyHitters: heavy,
-      fusedSlots: fused,
+      groups: layout.groups,
+      sinkTokens: plan.sinks,
+      heavyHitters: plan.heavy,
+      fusedSlots: plan.fused,
       ms: performance.now() - started,
     },
   };
+}
+
+function run<A extends FloatArray>(tensor: Tensor<A>, layout: Layout, opts: ResolvedFuseOptions, started: number): FuseResult<A> {
+  const job = prepareFuse(tensor, layout, opts);
+  const { out, counts } = allocateOutput(tensor.data, job);
+  fuseGroups(job, 0, layout.groups, (g, y, groupCounts) => {
+    layout.scatter(g, y, out);
+    counts.set(groupCounts, g * opts.slots);
+  });
+  return finishFuse(tensor, job, out, counts, started);
 }
 
 /** Importance by SnapKV's observation window: the keys of the last `window` tokens act as queries. */
