@@ -29,6 +29,11 @@ export const DEFAULT_REGULARIZATION = 0.1;
 export const DEFAULT_VALIDATION = 0.25;
 /** Relative validation improvement required to keep the fitted kernels: smaller gains are within the noise of a few validation caches. */
 export const DEFAULT_MIN_IMPROVEMENT = 0.05;
+/**
+ * Share of the validation sequences on which the fitted kernels must do better than the starting ones:
+ * a mean can be carried by one sequence that improved a lot while most got worse, and such fits lost on held-out caches.
+ */
+export const DEFAULT_MIN_IMPROVED_SHARE = 0.75;
 /** Fixed probe queries per validation sequence: the same for the starting and the fitted kernels, so they are compared on equal terms. */
 export const DEFAULT_VALIDATION_PROBES = 64;
 
@@ -52,6 +57,7 @@ export const FitOptionsSchema = FuseOptionsSchema.pick({
   regularization: between('L2 penalty on the convolution weights', 0, 1e6).default(DEFAULT_REGULARIZATION),
   validation: between('share of the samples kept aside to validate the fitted kernels; 0 keeps them unchecked', 0, 0.9).default(DEFAULT_VALIDATION),
   minImprovement: between('relative validation improvement the fitted kernels need to be kept', 0, 1).default(DEFAULT_MIN_IMPROVEMENT),
+  minImprovedShare: between('share of the validation sequences the fitted kernels must improve to be kept', 0, 1).default(DEFAULT_MIN_IMPROVED_SHARE),
   validationProbes: integer('fixed probe queries per validation sequence', 1, 4096).default(DEFAULT_VALIDATION_PROBES),
 });
 
@@ -61,8 +67,8 @@ export interface FitResult {
   kernels: LococoKernels;
   /** Training loss before each step taken: mean squared relative attention-output error over the training sequences and probes (without the penalty). */
   losses: number[];
-  /** The loss on the validation sequences (fixed probes) of the starting and of the fitted kernels; null without validation. */
-  validation: { sequences: number; initial: number; fitted: number } | null;
+  /** The mean loss on the validation sequences (fixed probes) of the starting and of the fitted kernels, and on how many sequences the fitted ones did better; null without validation. */
+  validation: { sequences: number; initial: number; fitted: number; improved: number } | null;
   /** Whether `kernels` are the fitted ones (else the starting kernels, which the fitted ones did not beat on validation). */
   accepted: boolean;
 }
@@ -100,7 +106,7 @@ export interface Grad {
  * the log-count bias) for random probe queries, with Adam and an L2 penalty
  * on the weights. A share of the samples is kept aside: the fitted kernels
  * are returned only if they beat the starting kernels on it by
- * `minImprovement`, else the starting kernels are, so fitting never returns
+ * `minImprovement` on average and on `minImprovedShare` of its sequences, else the starting kernels are, so fitting never returns
  * kernels worse than the defaults on its own validation data. Only the
  * kernels are learned; the positional prior stays fixed. Deterministic for a seed. `onStep(step, loss)` reports progress.
  */
@@ -154,8 +160,9 @@ export function fitKernels(samples: readonly Tensor[], options: FitOptions, onSt
   const after = sequenceLosses(validation, fitted, validationQueries, opts.validationProbes);
   const initialLoss = mean(before);
   const fittedLoss = mean(after);
-  const accepted = fittedLoss < initialLoss * (1 - opts.minImprovement);
-  return { kernels: accepted ? fitted : start, losses, validation: { sequences: validation.length, initial: initialLoss, fitted: fittedLoss }, accepted };
+  const improved = after.filter((loss, i) => loss < (before[i] as number)).length;
+  const accepted = fittedLoss < initialLoss * (1 - opts.minImprovement) && improved >= opts.minImprovedShare * validation.length;
+  return { kernels: accepted ? fitted : start, losses, validation: { sequences: validation.length, initial: initialLoss, fitted: fittedLoss, improved }, accepted };
 }
 
 function mean(values: readonly number[]): number {

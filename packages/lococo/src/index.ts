@@ -18,5 +18,5 @@ export {
 export type { KernelsJson, LococoKernels } from './kernels.js';
 export { LococoCache, LococoCacheOptionsSchema } from './lococoCache.js';
 export type { LococoCacheOptions } from './lococoCache.js';
-export { DEFAULT_MIN_IMPROVEMENT, DEFAULT_REGULARIZATION, DEFAULT_VALIDATION, DEFAULT_VALIDATION_PROBES, FitOptionsSchema, fitKernels, kernelLoss } from './fit.js';
+export { DEFAULT_MIN_IMPROVED_SHARE, DEFAULT_MIN_IMPROVEMENT, DEFAULT_REGULARIZATION, DEFAULT_VALIDATION, DEFAULT_VALIDATION_PROBES, FitOptionsSchema, fitKernels, kernelLoss } from './fit.js';
 export type { FitOptions, FitResult } from './fit.js';
