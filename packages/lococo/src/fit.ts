@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { kvLayout, observationScores, sequenceLayout, slotPlan } from './fuse.js';
 import type { Layout } from './fuse.js';
 import { planConvolution } from './convolution.js';
+import type { Convolution } from './convolution.js';
 import { fusedCounts, mixingWeights, partition, positionalPrior, softWeights, topByScore } from './fuseCore.js';
 import { defaultKernels, validateKernels } from './kernels.js';
 import type { LococoKernels } from './kernels.js';
@@ -138,10 +139,12 @@ export function fitKernels(samples: readonly Tensor[], options: FitOptions, onSt
   for (let step = 0; step < opts.steps; step++) {
     const grad: Grad = { weights: new Float64Array(params.weights.length), bias: new Float64Array(params.bias.length), blend: 0 };
     let loss = 0;
+    const stepKernels = current();
+    const plan = planKernels(stepKernels, first.n);
     for (const problem of train) {
       const queries = new Float64Array(opts.probes * problem.keyFeatures);
       for (let i = 0; i < queries.length; i++) queries[i] = random.normal();
-      loss += lossAndGradient(problem, current(), queries, opts.probes, grad);
+      loss += lossAndGradient(problem, stepKernels, queries, opts.probes, grad, plan);
     }
     const scale = 1 / train.length;
     loss *= scale;
@@ -194,7 +197,8 @@ function probeQueries(problems: readonly Problem[], probes: number, random: Rand
 }
 
 function sequenceLosses(problems: readonly Problem[], kernels: LococoKernels, queries: readonly Float64Array[], probes: number): number[] {
-  return problems.map((p, i) => lossAndGradient(p, kernels, queries[i] as Float64Array, probes, undefined));
+  const plan = problems[0] === undefined ? undefined : planKernels(kernels, problems[0].n);
+  return problems.map((p, i) => lossAndGradient(p, kernels, queries[i] as Float64Array, probes, undefined, plan));
 }
 
 /**
@@ -206,11 +210,12 @@ export function kernelLoss(samples: readonly Tensor[], kernels: LococoKernels, o
   const opts = parseOptions(FitOptionsSchema, options, 'fit options');
   const problems = prepare(samples, opts);
   const random = createRandom(opts.seed);
+  const plan = planKernels(kernels, (problems[0] as Problem).n);
   let loss = 0;
   for (const problem of problems) {
     const queries = new Float64Array(opts.probes * problem.keyFeatures);
     for (let i = 0; i < queries.length; i++) queries[i] = random.normal();
-    loss += lossAndGradient(problem, kernels, queries, opts.probes, undefined);
+    loss += lossAndGradient(problem, kernels, queries, opts.probes, undefined, plan);
   }
   return loss / problems.length;
 }
@@ -294,14 +299,24 @@ function problemFor(layout: Layout, g: number, sinks: number, heavy: number, fus
  * sum (divided by the probe count) with respect to the kernels, including
  * through the fused slots' counts (they depend on the mixing weights).
  */
-export function lossAndGradient(p: Problem, kernels: LococoKernels, queries: Float64Array, probes: number, grad: Grad | undefined): number {
+/** What the forward pass needs from the kernels alone, for sequences of `n` remaining tokens: plan it once per step, not per sequence. */
+export interface KernelPlan {
+  convolution: Convolution;
+  prior: Float64Array;
+}
+
+export function planKernels(kernels: LococoKernels, n: number): KernelPlan {
+  return { convolution: planConvolution(kernels, n), prior: positionalPrior(kernels.fused, n, kernels.priorWidth) };
+}
+
+export function lossAndGradient(p: Problem, kernels: LococoKernels, queries: Float64Array, probes: number, grad: Grad | undefined, plan = planKernels(kernels, p.n)): number {
   const { features: f, keyFeatures: d, valueOffset: vo, valueFeatures: dv, n } = p;
   const { fused: r, size: k, blend } = kernels;
   const pad = (k - 1) / 2;
 
   const z = new Float64Array(r * n);
-  planConvolution(kernels, n).logits(p.restT, z);
-  const weights = softWeights(z, positionalPrior(r, n, kernels.priorWidth), r, n);
+  plan.convolution.logits(p.restT, z);
+  const weights = softWeights(z, plan.prior, r, n);
   const { soft } = weights;
   const mixing = mixingWeights(weights, blend, p.oneHot, n);
   const mix = mixing.soft;

@@ -216,11 +216,17 @@ export function fuseGroups(job: FuseJob, from: number, to: number, take: (g: num
   }
 }
 
-/** An empty output for a job, in the input's dtype. */
-export function allocateOutput<A extends FloatArray>(like: A, job: FuseJob): { out: A; counts: Float64Array } {
-  const length = job.layout.groups * job.opts.slots * job.layout.features;
+/** An empty output for a job, in the input's dtype, and `place` to put one sequence's slots and counts into it. */
+export function allocateOutput<A extends FloatArray>(like: A, job: FuseJob): { out: A; counts: Float64Array; place: (g: number, y: Float64Array, counts: Float64Array) => void } {
+  const { layout, opts } = job;
+  const length = layout.groups * opts.slots * layout.features;
   const out = (like instanceof Float64Array ? new Float64Array(length) : new Float32Array(length)) as A;
-  return { out, counts: new Float64Array(job.layout.groups * job.opts.slots) };
+  const counts = new Float64Array(layout.groups * opts.slots);
+  const place = (g: number, y: Float64Array, groupCounts: Float64Array) => {
+    layout.scatter(g, y, out);
+    counts.set(groupCounts, g * opts.slots);
+  };
+  return { out, counts, place };
 }
 
 export function finishFuse<A extends FloatArray>(tensor: Tensor<A>, job: FuseJob, out: A, counts: Float64Array, started: number): FuseResult<A> {
@@ -245,12 +251,9 @@ export function finishFuse<A extends FloatArray>(tensor: Tensor<A>, job: FuseJob
 
 function run<A extends FloatArray>(tensor: Tensor<A>, layout: Layout, opts: ResolvedFuseOptions, started: number): FuseResult<A> {
   const job = prepareFuse(tensor, layout, opts);
-  const { out, counts } = allocateOutput(tensor.data, job);
-  fuseGroups(job, 0, layout.groups, (g, y, groupCounts) => {
-    layout.scatter(g, y, out);
-    counts.set(groupCounts, g * opts.slots);
-  });
-  return finishFuse(tensor, job, out, counts, started);
+  const output = allocateOutput(tensor.data, job);
+  fuseGroups(job, 0, layout.groups, output.place);
+  return finishFuse(tensor, job, output.out, output.counts, started);
 }
 
 /** Importance by SnapKV's observation window: the keys of the last `window` tokens act as queries. */

@@ -23,27 +23,20 @@ export interface GroupPlan {
   /** Remaining tokens per sequence (neither sinks nor heavy hitters): the same for every sequence of a call. */
   n: number;
   prior: Float64Array;
-  /** All weights zero: the convolution contributes a constant per slot, which the softmax ignores, so every sequence has these weights. */
-  zeroConvWeights: SoftWeights | undefined;
-  convolution: Convolution | undefined;
+  /**
+   * Where the fused slots' softmax weights come from: the same weights for every sequence when the
+   * convolution's weights are all zero (it then adds a constant per slot, which the softmax ignores),
+   * else the planned convolution of each sequence.
+   */
+  weights: SoftWeights | Convolution;
 }
 
 /** Everything about a call's fusion that does not depend on the sequence, computed once. */
 export function planGroups(slots: number, sinks: number, heavy: number, fused: number, kernels: LococoKernels, tokens: number): GroupPlan {
   const n = tokens - sinks - heavy;
   const prior = fused === 0 ? new Float64Array(0) : positionalPrior(fused, n, kernels.priorWidth);
-  const convIsZero = kernels.weights.every((w) => w === 0);
-  return {
-    slots,
-    sinks,
-    heavy,
-    fused,
-    kernels,
-    n,
-    prior,
-    zeroConvWeights: fused > 0 && convIsZero ? softWeights(undefined, prior, fused, n) : undefined,
-    convolution: fused > 0 && !convIsZero ? planConvolution(kernels, n) : undefined,
-  };
+  const convIsZero = fused === 0 || kernels.weights.every((w) => w === 0);
+  return { slots, sinks, heavy, fused, kernels, n, prior, weights: convIsZero ? softWeights(undefined, prior, fused, n) : planConvolution(kernels, n) };
 }
 
 export interface GroupOutput {
@@ -256,15 +249,17 @@ export function fuseGroup(input: GroupInput, plan: GroupPlan): GroupOutput {
 
   const n = rest.length;
   const { kernels } = plan;
-  let weights = plan.zeroConvWeights;
-  if (weights === undefined) {
+  let weights: SoftWeights;
+  if ('soft' in plan.weights) {
+    weights = plan.weights;
+  } else {
     const xt = new Float64Array(features * n);
     for (let i = 0; i < n; i++) {
       const row = (rest[i] as number) * features;
       for (let c = 0; c < features; c++) xt[c * n + i] = x[row + c] as number;
     }
     const logits = new Float64Array(fused * n);
-    (plan.convolution ?? planConvolution(kernels, n)).logits(xt, logits);
+    plan.weights.logits(xt, logits);
     weights = softWeights(logits, plan.prior, fused, n);
   }
   let mix = weights;

@@ -57,11 +57,7 @@ async function runParallel<A extends FloatArray>(tensor: Tensor<A>, layout: Layo
   }
   // finiteness is checked below, while the workers already run
   const job = prepareFuse(tensor, layout, opts, false);
-  const { out, counts } = allocateOutput(tensor.data, job);
-  const place = (g: number, y: Float64Array, groupCounts: Float64Array) => {
-    layout.scatter(g, y, out);
-    counts.set(groupCounts, g * opts.slots);
-  };
+  const { out, counts, place } = allocateOutput(tensor.data, job);
   const shares = Math.min(threads, layout.groups);
   if (shares < 2 || tensor.data.length < MIN_PARALLEL_ELEMENTS) {
     assertFinite(tensor);
