@@ -1,25 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ListRootsRequestSchema,
-  LoggingMessageNotificationSchema,
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ResourceUpdatedNotificationSchema,
-  ToolListChangedNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import type * as ChildSdkModule from './childSdk.js';
 import { z } from 'zod';
 import { IntegrationsError } from './integrationsError.js';
 import { childEnvironment } from './serversConfig.js';
-import type { ChildServerConfig } from './serversConfig.js';
+import type { ChildServerConfig, StdioChildServerConfig } from './serversConfig.js';
 import type { CallContext, FederationLogger, ForwardedCapabilities, McpMessage, UpstreamSession } from './upstream.js';
+
+type ChildSdk = typeof ChildSdkModule;
+let childSdk: Promise<ChildSdk> | undefined;
+const loadChildSdk = (): Promise<ChildSdk> => (childSdk ??= import('./childSdk.js'));
 
 /**
  * - `disabled`: not started, see `disabledReason`;
@@ -120,6 +112,8 @@ export class ChildServer {
   private stateValue: ChildState;
   private since = Date.now();
   private starting: Promise<void> | undefined;
+  /** Settles once the current attempt has spawned its process (stdio) or begun connecting. */
+  private launching: Promise<void> | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private retryAt: number | undefined;
   private failures = 0;
@@ -160,7 +154,7 @@ export class ChildServer {
   }
 
   status(): ChildStatus {
-    const pid = this.transport instanceof StdioClientTransport ? this.transport.pid : null;
+    const pid = this.transport !== undefined && 'pid' in this.transport ? this.transport.pid : undefined;
     const info = this.client?.getServerVersion();
     return {
       name: this.name,
@@ -168,7 +162,7 @@ export class ChildServer {
       state: this.stateValue,
       startup: this.config.startup,
       ...(this.config.disabledReason !== undefined ? { disabledReason: this.config.disabledReason } : {}),
-      ...(pid !== null && pid !== undefined && this.stateValue !== 'restarting' ? { pid } : {}),
+      ...(typeof pid === 'number' && this.stateValue !== 'restarting' ? { pid } : {}),
       ...(info !== undefined && this.stateValue === 'ready' ? { server: { name: info.name, version: info.version } } : {}),
       tools: this.tools.length,
       resources: this.resources.length + this.resourceTemplates.length,
@@ -198,6 +192,14 @@ export class ChildServer {
   }
 
   /**
+   * Resolves once the current start has spawned the child's process (stdio) or begun connecting (HTTP), long
+   * before it is ready: the binary waits for this, not for readiness, before loading the rest of the gateway.
+   */
+  launched(): Promise<void> {
+    return this.launching ?? Promise.resolve();
+  }
+
+  /**
    * Sends a request to the child and resolves with its result, validated only as an object so that nothing the
    * child sent is lost. A child that is down fails at once; an idle lazy child is started first. When an HTTP
    * child answers 404 (its session expired), the gateway initializes a new session and sends the request again.
@@ -210,7 +212,7 @@ export class ChildServer {
     try {
       return await this.send(message, context);
     } catch (error) {
-      if (isSessionExpired(error) && !context.signal?.aborted) {
+      if (isSessionExpired(error, await loadChildSdk()) && !context.signal?.aborted) {
         this.options.logger.log('info', `child "${this.name}": its HTTP session expired; initializing a new one`, { child: this.name });
         await this.reconnect();
         this.assertReady();
@@ -339,7 +341,9 @@ export class ChildServer {
     this.retryAt = undefined;
     this.setState('starting');
     const generation = ++this.generation;
-    const attempt = this.open(generation).then(
+    let launched = (): void => undefined;
+    this.launching = new Promise<void>((resolve) => (launched = resolve));
+    const attempt = this.open(generation, launched).then(
       () => {
         if (generation !== this.generation) return;
         this.readySince = Date.now();
@@ -353,34 +357,47 @@ export class ChildServer {
       },
     );
     this.starting = attempt.finally(() => {
+      launched();
       if (this.generation === generation) this.starting = undefined;
     });
     return this.starting;
   }
 
-  private async open(generation: number): Promise<void> {
+  private async open(generation: number, launched: () => void): Promise<void> {
+    const config = this.config;
+    if (config.transport === 'stdio') {
+      const transport = await this.startStdio(config);
+      this.transport = transport; // its pid shows in status() while the child starts
+      launched();
+      await this.openWith(generation, await loadChildSdk(), transport);
+      return;
+    }
+    launched();
+    const sdk = await loadChildSdk();
+    const requestInit = { headers: { ...config.headers } };
+    const url = new URL(config.url);
     try {
-      await this.openWith(generation, this.createTransport());
+      await this.openWith(generation, sdk, config.transport === 'sse' ? new sdk.SSEClientTransport(url, { requestInit }) : new sdk.StreamableHTTPClientTransport(url, { requestInit }));
     } catch (error) {
       // A server that only speaks the legacy SSE transport answers a Streamable HTTP POST with 404 or 405: try
       // SSE on the same URL, as the spec's backwards-compatibility section describes.
-      if (this.config.transport !== 'http' || !(error instanceof StreamableHTTPError) || (error.code !== 404 && error.code !== 405) || generation !== this.generation) throw error;
+      if (config.transport !== 'http' || !(error instanceof sdk.StreamableHTTPError) || (error.code !== 404 && error.code !== 405) || generation !== this.generation) throw error;
       this.options.logger.log('info', `child "${this.name}" does not speak Streamable HTTP (${error.code}); trying the legacy SSE transport`, { child: this.name });
       await this.disconnect();
-      await this.openWith(generation, new SSEClientTransport(new URL(this.config.url), { requestInit: { headers: { ...this.config.headers } } }));
+      await this.openWith(generation, sdk, new sdk.SSEClientTransport(url, { requestInit }));
     }
   }
 
-  private async openWith(generation: number, transport: Transport): Promise<void> {
+  private async openWith(generation: number, sdk: ChildSdk, transport: Transport): Promise<void> {
     const { sampling, elicitation, roots } = this.options.forward;
-    const client = new Client(this.options.clientInfo, {
+    const client = new sdk.Client(this.options.clientInfo, {
       capabilities: {
         ...(sampling ? { sampling: {} } : {}),
         ...(elicitation ? { elicitation: {} } : {}),
         ...(roots ? { roots: { listChanged: true } } : {}),
       },
     });
-    this.installHandlers(client);
+    this.installHandlers(client, sdk);
     this.client = client;
     this.transport = transport;
     client.onclose = () => this.closed(generation);
@@ -391,38 +408,41 @@ export class ChildServer {
     await Promise.all([this.refresh('tools'), this.refresh('resources'), this.refresh('prompts')]);
   }
 
-  private createTransport(): Transport {
-    const config = this.config;
-    if (config.transport === 'stdio') {
-      const fromFile = config.envFile === undefined ? {} : readEnvFile(config.envFile);
-      const transport = new StdioClientTransport({
-        command: config.command,
-        args: [...config.args],
-        env: { ...fromFile, ...childEnvironment(config, this.options.env) },
-        ...(config.cwd !== undefined ? { cwd: config.cwd } : {}),
-        stderr: 'pipe',
-        maxBufferSize: MAX_STDIO_MESSAGE_BYTES,
-      });
-      this.stderrTail = [];
-      let partial = '';
-      transport.stderr?.on('data', (chunk: Buffer) => {
-        const lines = (partial + chunk.toString('utf8')).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) {
-          if (line.trim() === '') continue;
-          this.stderrTail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
-          if (this.stderrTail.length > STDERR_LINES) this.stderrTail.shift();
-          this.options.logger.log('debug', `[${this.name}] ${line}`, { child: this.name, stream: 'stderr' });
-        }
-      });
-      return transport;
-    }
-    const url = new URL(config.url);
-    const requestInit = { headers: { ...config.headers } };
-    return config.transport === 'sse' ? new SSEClientTransport(url, { requestInit }) : new StreamableHTTPClientTransport(url, { requestInit });
+  /**
+   * A stdio child's transport, already started: its process is spawned before the SDK's client side loads
+   * (~130 ms), so the two overlap. The stdio transport module is light; `Client.connect` calls `start()` again,
+   * which then waits for this start instead of spawning a second process.
+   */
+  private async startStdio(config: StdioChildServerConfig): Promise<Transport> {
+    const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+    const fromFile = config.envFile === undefined ? {} : readEnvFile(config.envFile);
+    const transport = new StdioClientTransport({
+      command: config.command,
+      args: [...config.args],
+      env: { ...fromFile, ...childEnvironment(config, this.options.env) },
+      ...(config.cwd !== undefined ? { cwd: config.cwd } : {}),
+      stderr: 'pipe',
+      maxBufferSize: MAX_STDIO_MESSAGE_BYTES,
+    });
+    this.stderrTail = [];
+    let partial = '';
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        this.stderrTail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+        if (this.stderrTail.length > STDERR_LINES) this.stderrTail.shift();
+        this.options.logger.log('debug', `[${this.name}] ${line}`, { child: this.name, stream: 'stderr' });
+      }
+    });
+    const started = transport.start();
+    started.catch(() => undefined); // Client.connect reports it
+    transport.start = () => started;
+    return transport;
   }
 
-  private installHandlers(client: Client): void {
+  private installHandlers(client: Client, sdk: ChildSdk): void {
     const { sampling, elicitation, roots } = this.options.forward;
     const forward = (feature: keyof ForwardedCapabilities) => async (request: { method: string; params?: unknown }, extra: { signal: AbortSignal }) => {
       const target = this.hooks.pickSession(this, feature);
@@ -441,15 +461,15 @@ export class ChildServer {
         throw Object.assign(new Error(error.message.replace(/^MCP error -?\d+: /, '')), { code, data: (error as { data?: unknown }).data });
       }
     };
-    if (sampling) client.setRequestHandler(CreateMessageRequestSchema, forward('sampling'));
-    if (elicitation) client.setRequestHandler(ElicitRequestSchema, forward('elicitation'));
-    if (roots) client.setRequestHandler(ListRootsRequestSchema, forward('roots'));
+    if (sampling) client.setRequestHandler(sdk.CreateMessageRequestSchema, forward('sampling'));
+    if (elicitation) client.setRequestHandler(sdk.ElicitRequestSchema, forward('elicitation'));
+    if (roots) client.setRequestHandler(sdk.ListRootsRequestSchema, forward('roots'));
 
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.listChanged('tools'));
-    client.setNotificationHandler(PromptListChangedNotificationSchema, () => this.listChanged('prompts'));
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => this.listChanged('resources'));
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => this.hooks.onNotification(this, { method: n.method, params: n.params }));
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+    client.setNotificationHandler(sdk.ToolListChangedNotificationSchema, () => this.listChanged('tools'));
+    client.setNotificationHandler(sdk.PromptListChangedNotificationSchema, () => this.listChanged('prompts'));
+    client.setNotificationHandler(sdk.ResourceListChangedNotificationSchema, () => this.listChanged('resources'));
+    client.setNotificationHandler(sdk.ResourceUpdatedNotificationSchema, (n) => this.hooks.onNotification(this, { method: n.method, params: n.params }));
+    client.setNotificationHandler(sdk.LoggingMessageNotificationSchema, (n) => {
       if (this.admitLog()) this.hooks.onNotification(this, { method: n.method, params: n.params });
     });
   }
@@ -587,8 +607,8 @@ async function pages<P extends { nextCursor?: string | undefined }, T>(client: C
   return out;
 }
 
-function isSessionExpired(error: unknown): boolean {
-  return error instanceof StreamableHTTPError && error.code === 404;
+function isSessionExpired(error: unknown, sdk: ChildSdk): boolean {
+  return error instanceof sdk.StreamableHTTPError && error.code === 404;
 }
 
 function readEnvFile(path: string): Record<string, string> {

@@ -90,7 +90,8 @@ export class Federation {
   /**
    * Applies a servers config: starts the new children (those with `startup: "boot"` now), stops removed ones,
    * restarts only those whose process or connection settings changed; naming, filters and descriptions apply
-   * without a restart. Resolves without waiting for children to be ready.
+   * without a restart. Resolves once removed children have stopped and the boot children's processes have been
+   * spawned (or their connections begun), without waiting for them to be ready.
    */
   apply(config: ServersConfig, guards: ReadonlyMap<string, ToolGuard> = presetGuards(config.servers)): Promise<void> {
     if (this.closed) throw new Error('the federation is closed');
@@ -119,9 +120,14 @@ export class Federation {
       stopping.push(removed.stop());
     }
     this.config = config;
-    for (const child of this.children.values()) if (child.config.startup === 'boot') void child.start();
+    const launching: Promise<void>[] = [];
+    for (const child of this.children.values()) {
+      if (child.config.startup !== 'boot') continue;
+      void child.start();
+      launching.push(child.launched());
+    }
     this.refreshAll();
-    return Promise.all(stopping).then(() => undefined);
+    return Promise.all([...stopping, ...launching]).then(() => undefined);
   }
 
   /** Registers a client session for notifications and as a target for children's requests. Returns the detach. */

@@ -325,6 +325,18 @@ describe('federation resilience', () => {
     expect(text(await f.callTool('jira__x', {}).catch((e: Error) => ({ content: [{ text: e.message }] })))).toMatch(/no child server offers a tool named "jira__x"/);
   });
 
+  it("apply() resolves once a boot child's process runs, before the child is ready", async () => {
+    const f = new Federation();
+    open.push(f);
+    await f.apply(parseServersConfig({ mcpServers: { t: { command: NODE, args: [CHILD] } } }));
+    const child = f.status().children[0];
+    expect(child?.state).toBe('starting');
+    expect(typeof child?.pid).toBe('number');
+    expect(process.kill(child?.pid as number, 0)).toBe(true);
+    expect((await f.listTools()).map((t) => t.name)).toContain('t__echo');
+    expect(f.status().children[0]).toMatchObject({ state: 'ready', pid: child?.pid });
+  }, 20_000);
+
   it('lazy children start on first use', async () => {
     const f = federation({ t: { command: NODE, args: [CHILD], startup: 'lazy' } });
     await new Promise((r) => setTimeout(r, 200));

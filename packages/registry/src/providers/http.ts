@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import type * as Undici from 'undici';
 import type { Dispatcher } from 'undici';
 import { RegistryError } from '../registryError.js';
 
@@ -79,9 +79,13 @@ export interface HttpRequest {
   readonly dispatcher: Dispatcher | undefined;
 }
 
+/** undici takes ~100 ms to load: a gateway that never calls a model over HTTP (or not yet) does not pay it. */
+let undici: Promise<typeof Undici> | undefined;
+
 export async function send(req: HttpRequest): Promise<Dispatcher.ResponseData> {
   req.deadline.check(req.url);
   try {
+    const { request } = await (undici ??= import('undici'));
     return await request(req.url, {
       method: req.method,
       headers: req.body === undefined ? (req.headers ?? {}) : { 'content-type': 'application/json', ...req.headers },
