@@ -5,6 +5,7 @@ import type { GroupPlan } from './fuseCore.js';
 import { defaultKernels, validateKernels } from './kernels.js';
 import type { LococoKernels } from './kernels.js';
 import { LococoError } from './lococoError.js';
+import { withResidentArrays } from './simd.js';
 import { FuseOptionsSchema, parseOptions } from './options.js';
 import type { FuseOptions, ResolvedFuseOptions } from './options.js';
 
@@ -196,9 +197,14 @@ export function prepareFuse(tensor: Tensor, layout: Layout, opts: ResolvedFuseOp
 
 /** Fuses sequences [from, to) of a job, handing each one's slots ([slots x features], float64) and counts to `take`. */
 export function fuseGroups(job: FuseJob, from: number, to: number, take: (g: number, y: Float64Array, counts: Float64Array) => void): void {
+  const { tokens, features } = job.layout;
+  // x lives where the SIMD kernels read it in place (scores and mixing), not copied in twice per sequence
+  withResidentArrays((resident) => fuseGroupsWith(job, from, to, take, resident(tokens * features)));
+}
+
+function fuseGroupsWith(job: FuseJob, from: number, to: number, take: (g: number, y: Float64Array, counts: Float64Array) => void, x: Float64Array): void {
   const { layout, opts, plan } = job;
   const { tokens, features, keyFeatures } = layout;
-  const x = new Float64Array(tokens * features);
   const ones = new Float64Array(tokens).fill(1);
   for (let g = from; g < to; g++) {
     layout.gather(g, x);

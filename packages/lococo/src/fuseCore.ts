@@ -1,7 +1,8 @@
 import { planConvolution } from './convolution.js';
 import type { Convolution } from './convolution.js';
 import type { LococoKernels } from './kernels.js';
-import { rowDots, weightedRowSums } from './linalg.js';
+import { rowDots, softmaxColumnSums, weightedRowSums } from './linalg.js';
+import { withResidentArrays } from './simd.js';
 
 /** One sequence to fuse: T tokens of F features in a row-major [T x F] float64 matrix. */
 export interface GroupInput {
@@ -284,27 +285,14 @@ export function attentionScores(x: Float64Array, tokens: number, features: numbe
   const bias = Float64Array.from(counts, Math.log);
   // queries in chunks, so the logits stay small whatever the number of queries
   const chunk = Math.max(1, Math.min(queryCount, Math.floor(QUERY_CHUNK_ELEMENTS / tokens)));
-  const logits = new Float64Array(chunk * tokens);
-  for (let q0 = 0; q0 < queryCount; q0 += chunk) {
-    const rows = Math.min(chunk, queryCount - q0);
-    rowDots(queries.subarray(q0 * keyFeatures), keyFeatures, rows, x, features, tokens, keyFeatures, logits);
-    for (let q = 0; q < rows; q++) {
-      const row = q * tokens;
-      let max = Number.NEGATIVE_INFINITY;
-      for (let t = 0; t < tokens; t++) {
-        const s = (logits[row + t] as number) * scale + (bias[t] as number);
-        logits[row + t] = s;
-        if (s > max) max = s;
-      }
-      let total = 0;
-      for (let t = 0; t < tokens; t++) {
-        const e = Math.exp((logits[row + t] as number) - max);
-        logits[row + t] = e;
-        total += e;
-      }
-      for (let t = 0; t < tokens; t++) scores[t] = (scores[t] as number) + (logits[row + t] as number) / total;
+  withResidentArrays((resident) => {
+    const logits = resident(chunk * tokens);
+    for (let q0 = 0; q0 < queryCount; q0 += chunk) {
+      const rows = Math.min(chunk, queryCount - q0);
+      rowDots(queries.subarray(q0 * keyFeatures), keyFeatures, rows, x, features, tokens, keyFeatures, logits);
+      softmaxColumnSums(logits, rows, tokens, scale, bias, scores);
     }
-  }
+  });
   return scores;
 }
 

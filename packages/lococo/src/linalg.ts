@@ -1,14 +1,21 @@
-// Dense inner loops of the fusion, written for V8: it does not vectorise, so
-// the speed comes from register tiles (several independent accumulators per
-// loaded value) instead of one dot product or one axpy at a time. Measured at
-// 4096 tokens x 128 features: scores 28 -> 8 ms, mixing 27 -> 3.5 ms per sequence.
+// Dense inner loops of the fusion. The scores' products and the mixing run as WebAssembly SIMD (simd.ts) where
+// the runtime has it; elsewhere, and for the convolution's complex products, as JavaScript written for V8: it
+// does not vectorise, so the speed comes from register tiles (several independent accumulators per loaded value)
+// instead of one dot product or one axpy at a time.
+import { simdRowDots, simdSoftmaxColumnSums, simdWeightedRowSums } from './simd.js';
 
 /**
  * All dot products between the rows of two row-major matrices:
  * out[i * bRows + j] = sum_{c < depth} a[i * aStride + c] * b[j * bStride + c].
- * `b` is read once, in order: make it the larger matrix.
+ * `b` is read once, in order: make it the larger matrix. WebAssembly SIMD where available, else
+ * {@link rowDotsScalar}; the two agree to rounding (the SIMD sums even and odd terms apart).
  */
 export function rowDots(a: Float64Array, aStride: number, aRows: number, b: Float64Array, bStride: number, bRows: number, depth: number, out: Float64Array): void {
+  if (!simdRowDots(a, aStride, aRows, b, bStride, bRows, depth, out)) rowDotsScalar(a, aStride, aRows, b, bStride, bRows, depth, out);
+}
+
+/** {@link rowDots} in JavaScript: tiles of 4 rows of `a` by 2 of `b`. */
+export function rowDotsScalar(a: Float64Array, aStride: number, aRows: number, b: Float64Array, bStride: number, bRows: number, depth: number, out: Float64Array): void {
   const fullA = aRows - (aRows % 4);
   let j = 0;
   for (; j + 2 <= bRows; j += 2) {
@@ -71,10 +78,57 @@ function dotInto(a: Float64Array, a0: number, b: Float64Array, b0: number, depth
 }
 
 /**
- * Weighted sums of rows: y[o * width + c] = sum_{i in [lo_o, hi_o)} w[o * n + i] * x[rows[i] * stride + c]
- * for c < width, where w is [outputs x n] and zero outside each output's range.
+ * Column sums of row softmaxes: for each of `rows` rows of `tokens` logits l, s = l * scale + bias and
+ * scores[t] += e^(s_t - max s) / sum e^(s - max s). `logits` is overwritten (with the exponentials).
+ * WebAssembly SIMD where available (its exp agrees with Math.exp to about an ulp), else
+ * {@link softmaxColumnSumsScalar}.
+ */
+export function softmaxColumnSums(logits: Float64Array, rows: number, tokens: number, scale: number, bias: Float64Array, scores: Float64Array): void {
+  if (!simdSoftmaxColumnSums(logits, rows, tokens, scale, bias, scores)) softmaxColumnSumsScalar(logits, rows, tokens, scale, bias, scores);
+}
+
+/** {@link softmaxColumnSums} in JavaScript. */
+export function softmaxColumnSumsScalar(logits: Float64Array, rows: number, tokens: number, scale: number, bias: Float64Array, scores: Float64Array): void {
+  for (let q = 0; q < rows; q++) {
+    const row = q * tokens;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let t = 0; t < tokens; t++) {
+      const s = (logits[row + t] as number) * scale + (bias[t] as number);
+      logits[row + t] = s;
+      if (s > max) max = s;
+    }
+    let total = 0;
+    for (let t = 0; t < tokens; t++) {
+      const e = Math.exp((logits[row + t] as number) - max);
+      logits[row + t] = e;
+      total += e;
+    }
+    for (let t = 0; t < tokens; t++) scores[t] = (scores[t] as number) + (logits[row + t] as number) / total;
+  }
+}
+
+/**
+ * Weighted sums of rows: y[yOffset + o * width + c] = sum_{i in [lo_o, hi_o)} w[o * n + i] * x[rows[i] * stride + c]
+ * for c < width, where w is [outputs x n] and zero outside each output's range. WebAssembly SIMD where
+ * available, else {@link weightedRowSumsScalar}; the two agree exactly (same order of terms).
  */
 export function weightedRowSums(
+  w: Float64Array,
+  n: number,
+  lo: Int32Array,
+  hi: Int32Array,
+  x: Float64Array,
+  rows: Int32Array,
+  stride: number,
+  width: number,
+  y: Float64Array,
+  yOffset: number,
+): void {
+  if (!simdWeightedRowSums(w, n, lo, hi, x, rows, stride, width, y, yOffset)) weightedRowSumsScalar(w, n, lo, hi, x, rows, stride, width, y, yOffset);
+}
+
+/** {@link weightedRowSums} in JavaScript: 8 columns at a time. */
+export function weightedRowSumsScalar(
   w: Float64Array,
   n: number,
   lo: Int32Array,

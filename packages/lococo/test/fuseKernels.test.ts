@@ -3,7 +3,8 @@ import { createRandom } from '@globalmcp/tensor';
 import { defaultKernels } from '../src/index.js';
 import { DirectConvolution, FftConvolution, planConvolution } from '../src/convolution.js';
 import { SOFTMAX_CUTOFF, softWeights, topByScore } from '../src/fuseCore.js';
-import { complexRowDots, rowDots, weightedRowSums } from '../src/linalg.js';
+import { complexRowDots, rowDots, rowDotsScalar, softmaxColumnSums, softmaxColumnSumsScalar, weightedRowSums, weightedRowSumsScalar } from '../src/linalg.js';
+import { simdAvailable, withResidentArrays } from '../src/simd.js';
 
 const random = createRandom(11);
 const normals = (length: number) => Float64Array.from({ length }, () => random.normal());
@@ -79,6 +80,89 @@ describe('rowDots and complexRowDots', () => {
           expect(outIm[3 + i * bRows + j]).toBeCloseTo(im, 12);
         }
       }
+    }
+  });
+
+  it('rowDots runs as WebAssembly SIMD here, and agrees with the JavaScript tiles on strided, odd and empty shapes', () => {
+    expect(simdAvailable()).toBe(true);
+    for (const [aRows, bRows, depth, aStride, bStride] of [
+      [32, 4096, 128, 128, 256],
+      [5, 3, 7, 9, 8],
+      [4, 2, 1, 1, 1],
+      [9, 11, 33, 33, 40],
+      [3, 0, 4, 4, 4],
+      [2, 5, 0, 0, 0],
+    ] as const) {
+      const a = normals(Math.max(1, aRows * aStride));
+      const b = normals(Math.max(1, bRows * bStride));
+      // garbage in the outputs must be overwritten, NaN in the strides' gaps must not leak in
+      for (let r = 0; r < bRows; r++) for (let c = depth; c < bStride; c++) b[r * bStride + c] = Number.NaN;
+      const simd = new Float64Array(aRows * bRows).fill(7);
+      const scalar = new Float64Array(aRows * bRows).fill(-7);
+      rowDots(a, aStride, aRows, b, bStride, bRows, depth, simd);
+      rowDotsScalar(a, aStride, aRows, b, bStride, bRows, depth, scalar);
+      expect(maxAbsDiff(simd, scalar), `${aRows}x${bRows}x${depth}`).toBeLessThan(1e-12 * Math.max(1, maxAbs(scalar)));
+      if (depth === 0) expect(Array.from(simd)).toEqual(new Array(aRows * bRows).fill(0));
+    }
+    // after a large product, a small odd one still gets its padding zeroed
+    const small = new Float64Array(1);
+    rowDots(Float64Array.of(2, 3, 5), 3, 1, Float64Array.of(7, 11, 13), 3, 1, 3, small);
+    expect(small[0]).toBe(2 * 7 + 3 * 11 + 5 * 13);
+  });
+
+  it('weightedRowSums as WebAssembly SIMD equals the JavaScript loop exactly, for every column remainder, with operands in and out of its memory', () => {
+    for (const width of [1, 2, 15, 16, 17, 35, 128]) {
+      const tokens = 50;
+      const n = 40;
+      const stride = width + 3;
+      const x = normals(tokens * stride);
+      const rows = Int32Array.from({ length: n }, (_, i) => (i * 7) % tokens);
+      const lo = Int32Array.of(0, 5, 39, 12);
+      const hi = Int32Array.of(40, 9, 40, 12);
+      const w = normals(lo.length * n);
+      const simd = new Float64Array(3 + lo.length * width).fill(9);
+      const scalar = Float64Array.from(simd);
+      weightedRowSums(w, n, lo, hi, x, rows, stride, width, simd, 3);
+      weightedRowSumsScalar(w, n, lo, hi, x, rows, stride, width, scalar, 3);
+      expect(Array.from(simd), `width ${width}`).toEqual(Array.from(scalar));
+      const inPlace = withResidentArrays((resident) => {
+        const rx = resident(x.length);
+        rx.set(x);
+        const ry = resident(lo.length * width);
+        weightedRowSums(w, n, lo, hi, rx, rows, stride, width, ry, 0);
+        return Array.from(ry);
+      });
+      expect(inPlace).toEqual(Array.from(scalar.subarray(3)));
+    }
+  });
+
+  it("softmaxColumnSums as WebAssembly SIMD: its exp is within 2 ulp of Math.exp on [-708, 0], and the sums agree with JavaScript's to 1e-15", () => {
+    const xs = [0, -1e-300, -1e-12, -0.3465, -0.3466, -0.5, -1, -2.5, -10, -37.5, -100, -700, -707.9, -708];
+    for (let i = 0; i < 2000; i++) xs.push(-708 * random.uniform() ** 3);
+    const logits = new Float64Array(xs.length + 1);
+    logits.set(xs, 1); // a 0 first: the row's maximum, so each exponential is exp(x) itself
+    const scores = new Float64Array(logits.length);
+    softmaxColumnSums(logits, 1, logits.length, 1, new Float64Array(logits.length), scores);
+    let worst = 0;
+    xs.forEach((x, i) => {
+      const expected = Math.exp(x);
+      worst = Math.max(worst, Math.abs((logits[i + 1] as number) - expected) / expected);
+    });
+    expect(worst).toBeLessThan(4.5e-16);
+
+    for (const [rows, tokens] of [
+      [1, 1],
+      [3, 7],
+      [32, 4096],
+      [2, 801],
+    ] as const) {
+      const l = normals(rows * tokens).map((v) => 40 * v);
+      const bias = normals(tokens).map((v) => Math.log(1 + Math.abs(v)));
+      const simd = normals(tokens);
+      const scalar = Float64Array.from(simd);
+      softmaxColumnSums(Float64Array.from(l), rows, tokens, 0.125, bias, simd);
+      softmaxColumnSumsScalar(Float64Array.from(l), rows, tokens, 0.125, bias, scalar);
+      expect(maxAbsDiff(simd, scalar), `${rows}x${tokens}`).toBeLessThan(1e-15 * rows);
     }
   });
 

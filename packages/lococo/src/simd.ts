@@ -1,0 +1,209 @@
+// The WebAssembly SIMD kernels of wasm/linalg.wat and the memory they work in. linalg.ts calls them and falls
+// back to its JavaScript loops where they are missing (`node --jitless`) or an operand would not fit.
+//
+// Operands already in the module's memory (see residentArray) are read in place; others are copied in for the
+// call. The memory is shared, so growing it never detaches the views handed out.
+import { LINALG_WASM_BASE64 } from './linalgWasm.js';
+
+// Node has WebAssembly as a global; TypeScript declares it only in the DOM libraries. What is used here:
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { readonly exports: unknown };
+};
+
+interface Exports {
+  readonly memory: { readonly buffer: ArrayBufferLike; grow(pages: number): number };
+  readonly rowDots: (a: number, aStride: number, aRows: number, b: number, bStride: number, bRows: number, depth: number, out: number) => void;
+  readonly weightedRowSums: (w: number, n: number, lo: number, hi: number, outputs: number, x: number, rows: number, stride: number, width: number, y: number) => void;
+  readonly softmaxColumnSums: (logits: number, rows: number, tokens: number, scale: number, bias: number, scores: number) => void;
+}
+
+const PAGE_BYTES = 65_536;
+/** The memory's declared maximum (16384 pages); larger operands run in JavaScript. */
+const MAX_BYTES = 1 << 30;
+
+class SimdHeap {
+  /** Bytes in use: resident arrays below, a call's copies above. */
+  private top = 0;
+  /** Every buffer object the memory has had: a view on one of them is in the memory. */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+
+  constructor(private readonly kernels: Exports) {
+    this.buffers.add(kernels.memory.buffer);
+  }
+
+  mark(): number {
+    return this.top;
+  }
+
+  release(mark: number): void {
+    this.top = mark;
+  }
+
+  /** Reserves `bytes` (16-byte aligned) and returns their offset, or -1 when the memory cannot hold them. */
+  allocate(bytes: number): number {
+    const at = (this.top + 15) & ~15;
+    const end = at + bytes;
+    if (end > MAX_BYTES) return -1;
+    const memory = this.kernels.memory;
+    const have = memory.buffer.byteLength;
+    if (end > have) {
+      try {
+        memory.grow(Math.ceil((end - have) / PAGE_BYTES));
+      } catch {
+        return -1;
+      }
+      this.buffers.add(memory.buffer);
+    }
+    this.top = end;
+    return at;
+  }
+
+  float64(at: number, length: number): Float64Array {
+    return new Float64Array(this.kernels.memory.buffer, at, length);
+  }
+
+  /** The offset of `array`'s first `length` elements in the memory, copied there when they are elsewhere; -1 if they do not fit. */
+  place(array: Float64Array | Int32Array, length: number): number {
+    if (this.buffers.has(array.buffer)) return array.byteOffset;
+    const at = this.allocate(length * array.BYTES_PER_ELEMENT);
+    if (at < 0) return -1;
+    const view = array instanceof Float64Array ? this.float64(at, length) : new Int32Array(this.kernels.memory.buffer, at, length);
+    view.set(array.subarray(0, length));
+    return at;
+  }
+
+  /** An output: `array` itself when it is in the memory, else room for it (copied out by {@link finish}). */
+  output(array: Float64Array, offset: number, length: number): number {
+    if (this.buffers.has(array.buffer)) return array.byteOffset + offset * 8;
+    return this.allocate(length * 8);
+  }
+
+  /** Copies an output (or an operand the kernel changed) back when it was not in the memory. */
+  finish(array: Float64Array, offset: number, length: number, at: number): void {
+    if (!this.buffers.has(array.buffer)) array.set(this.float64(at, length), offset);
+  }
+
+  rowDots(a: Float64Array, aStride: number, aRows: number, b: Float64Array, bStride: number, bRows: number, depth: number, out: Float64Array): boolean {
+    const mark = this.mark();
+    try {
+      const pa = this.place(a, extent(aRows, aStride, depth));
+      const pb = pa < 0 ? -1 : this.place(b, extent(bRows, bStride, depth));
+      const po = pb < 0 ? -1 : this.output(out, 0, aRows * bRows);
+      if (po < 0) return false;
+      this.kernels.rowDots(pa, aStride, aRows, pb, bStride, bRows, depth, po);
+      this.finish(out, 0, aRows * bRows, po);
+      return true;
+    } finally {
+      this.release(mark);
+    }
+  }
+
+  weightedRowSums(w: Float64Array, n: number, lo: Int32Array, hi: Int32Array, x: Float64Array, rows: Int32Array, stride: number, width: number, y: Float64Array, yOffset: number): boolean {
+    const outputs = lo.length;
+    let maxRow = -1;
+    for (let i = 0; i < n; i++) maxRow = Math.max(maxRow, rows[i] as number);
+    const mark = this.mark();
+    try {
+      const pw = this.placeRanges(w, n, lo, hi);
+      const plo = pw < 0 ? -1 : this.place(lo, outputs);
+      const phi = plo < 0 ? -1 : this.place(hi, outputs);
+      const prows = phi < 0 ? -1 : this.place(rows, n);
+      const px = prows < 0 ? -1 : this.place(x, extent(maxRow + 1, stride, width));
+      const py = px < 0 ? -1 : this.output(y, yOffset, outputs * width);
+      if (py < 0) return false;
+      this.kernels.weightedRowSums(pw, n, plo, phi, outputs, px, prows, stride, width, py);
+      this.finish(y, yOffset, outputs * width, py);
+      return true;
+    } finally {
+      this.release(mark);
+    }
+  }
+
+  softmaxColumnSums(logits: Float64Array, rows: number, tokens: number, scale: number, bias: Float64Array, scores: Float64Array): boolean {
+    const mark = this.mark();
+    try {
+      const pl = this.place(logits, rows * tokens);
+      const pb = pl < 0 ? -1 : this.place(bias, tokens);
+      const ps = pb < 0 ? -1 : this.place(scores, tokens);
+      if (ps < 0) return false;
+      this.kernels.softmaxColumnSums(pl, rows, tokens, scale, pb, ps);
+      this.finish(logits, 0, rows * tokens, pl);
+      this.finish(scores, 0, tokens, ps);
+      return true;
+    } finally {
+      this.release(mark);
+    }
+  }
+
+  /** Like {@link place} for the [outputs x n] weights, copying only each output's range [lo, hi). */
+  private placeRanges(w: Float64Array, n: number, lo: Int32Array, hi: Int32Array): number {
+    if (this.buffers.has(w.buffer)) return w.byteOffset;
+    const at = this.allocate(lo.length * n * 8);
+    if (at < 0) return -1;
+    const view = this.float64(at, lo.length * n);
+    for (let o = 0; o < lo.length; o++) view.set(w.subarray(o * n + (lo[o] as number), o * n + (hi[o] as number)), o * n + (lo[o] as number));
+    return at;
+  }
+}
+
+/** Elements a strided matrix spans: the last row need not extend to a full stride. */
+function extent(rows: number, stride: number, width: number): number {
+  return rows === 0 ? 0 : (rows - 1) * stride + width;
+}
+
+let heap: SimdHeap | null | undefined;
+
+/** The kernels and their memory, made on first use in each thread (2 KB, compiled synchronously); null without SIMD. */
+function simdHeap(): SimdHeap | null {
+  if (heap !== undefined) return heap;
+  try {
+    const bytes = Uint8Array.from(atob(LINALG_WASM_BASE64), (ch) => ch.charCodeAt(0));
+    heap = new SimdHeap(new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as Exports);
+  } catch {
+    heap = null;
+  }
+  return heap;
+}
+
+/** linalg.ts's rowDots as WebAssembly SIMD; false when SIMD is missing or the operands do not fit. */
+export function simdRowDots(a: Float64Array, aStride: number, aRows: number, b: Float64Array, bStride: number, bRows: number, depth: number, out: Float64Array): boolean {
+  return simdHeap()?.rowDots(a, aStride, aRows, b, bStride, bRows, depth, out) ?? false;
+}
+
+/** linalg.ts's weightedRowSums as WebAssembly SIMD; false when SIMD is missing or the operands do not fit. */
+export function simdWeightedRowSums(w: Float64Array, n: number, lo: Int32Array, hi: Int32Array, x: Float64Array, rows: Int32Array, stride: number, width: number, y: Float64Array, yOffset: number): boolean {
+  return simdHeap()?.weightedRowSums(w, n, lo, hi, x, rows, stride, width, y, yOffset) ?? false;
+}
+
+/** linalg.ts's softmaxColumnSums as WebAssembly SIMD; false when SIMD is missing or the operands do not fit. */
+export function simdSoftmaxColumnSums(logits: Float64Array, rows: number, tokens: number, scale: number, bias: Float64Array, scores: Float64Array): boolean {
+  return simdHeap()?.softmaxColumnSums(logits, rows, tokens, scale, bias, scores) ?? false;
+}
+
+/** Whether the dense loops run as WebAssembly SIMD in this thread. */
+export function simdAvailable(): boolean {
+  return simdHeap() !== null;
+}
+
+/**
+ * Runs `body` with a `resident(length)` that hands out zeroed float64 arrays the SIMD kernels read and write in
+ * place (plain arrays where SIMD is missing). They are valid until `body` returns: the next call reuses the room.
+ * The memory keeps the largest size it had (at most 1 GiB per thread).
+ */
+export function withResidentArrays<T>(body: (resident: (length: number) => Float64Array) => T): T {
+  const simd = simdHeap();
+  if (simd === null) return body((length) => new Float64Array(length));
+  const mark = simd.mark();
+  try {
+    return body((length) => {
+      const at = simd.allocate(length * 8);
+      if (at < 0) return new Float64Array(length);
+      const array = simd.float64(at, length);
+      array.fill(0);
+      return array;
+    });
+  } finally {
+    simd.release(mark);
+  }
+}
