@@ -2,6 +2,7 @@ import { createComplexFft, nextPowerOfTwo } from '@globalmcp/tensor';
 import type { ComplexFft } from '@globalmcp/tensor';
 import type { LococoKernels } from './kernels.js';
 import { complexRowDots } from './linalg.js';
+import { withResidentArrays } from './simd.js';
 
 /**
  * The fused slots' convolution logits for sequences of `n` tokens:
@@ -128,67 +129,70 @@ export class FftConvolution implements Convolution {
     const half = this.#half;
     const time = this.#time;
     const freq = this.#freq;
-    // input spectra [half x blocks x F]
-    const sRe = new Float64Array(half * blocks * f);
-    const sIm = new Float64Array(half * blocks * f);
-    for (let c = 0; c < f; c += 2) {
-      const second = c + 1 < f;
-      for (let b = 0; b < blocks; b++) {
-        const start = b * step - pad;
-        const from = Math.max(0, -start);
-        const to = Math.min(block, n - start);
-        time.fill(0);
-        for (let m = from; m < to; m++) {
-          time[2 * m] = xt[c * n + start + m] as number;
-          if (second) time[2 * m + 1] = xt[(c + 1) * n + start + m] as number;
+    // the spectra live where the SIMD complex products read and write them in place
+    withResidentArrays((resident) => {
+      // input spectra [half x blocks x F]
+      const sRe = resident(half * blocks * f);
+      const sIm = resident(half * blocks * f);
+      for (let c = 0; c < f; c += 2) {
+        const second = c + 1 < f;
+        for (let b = 0; b < blocks; b++) {
+          const start = b * step - pad;
+          const from = Math.max(0, -start);
+          const to = Math.min(block, n - start);
+          time.fill(0);
+          for (let m = from; m < to; m++) {
+            time[2 * m] = xt[c * n + start + m] as number;
+            if (second) time[2 * m + 1] = xt[(c + 1) * n + start + m] as number;
+          }
+          this.#fft.forward(freq, time);
+          this.#unpack((fr, a, s) => {
+            const at = (fr * blocks + b) * f + c;
+            sRe[at] = a[0];
+            sIm[at] = a[1];
+            if (second) {
+              sRe[at + 1] = s[0];
+              sIm[at + 1] = s[1];
+            }
+          });
         }
-        this.#fft.forward(freq, time);
-        this.#unpack((fr, a, s) => {
-          const at = (fr * blocks + b) * f + c;
-          sRe[at] = a[0];
-          sIm[at] = a[1];
+      }
+      // output spectra [half x R x blocks]
+      const zRe = resident(half * r * blocks);
+      const zIm = resident(half * r * blocks);
+      for (let fr = 0; fr < half; fr++) complexRowDots(this.#wRe, this.#wIm, fr * r * f, r, sRe, sIm, fr * blocks * f, blocks, f, zRe, zIm, fr * r * blocks);
+      for (let o = 0; o < r; o += 2) {
+        const second = o + 1 < r;
+        for (let b = 0; b < blocks; b++) {
+          // Q = Z_o + i Z_{o+1}, both Hermitian: Q(B - f) = conj(Z_o(f)) + i conj(Z_{o+1}(f))
+          for (let fr = 0; fr < half; fr++) {
+            const za = (fr * r + o) * blocks + b;
+            const ar = zRe[za] as number;
+            const ai = zIm[za] as number;
+            const br = second ? (zRe[za + blocks] as number) : 0;
+            const bi = second ? (zIm[za + blocks] as number) : 0;
+            freq[2 * fr] = ar - bi;
+            freq[2 * fr + 1] = ai + br;
+            if (fr > 0 && fr < half - 1) {
+              const mirror = block - fr;
+              freq[2 * mirror] = ar + bi;
+              freq[2 * mirror + 1] = br - ai;
+            }
+          }
+          this.#fft.inverse(time, freq);
+          const first = b * step;
+          const count = Math.min(step, n - first);
+          const rowA = o * n + first;
+          const biasA = bias[o] as number;
+          for (let t = 0; t < count; t++) out[rowA + t] = (time[2 * t] as number) + biasA;
           if (second) {
-            sRe[at + 1] = s[0];
-            sIm[at + 1] = s[1];
-          }
-        });
-      }
-    }
-    // output spectra [half x R x blocks]
-    const zRe = new Float64Array(half * r * blocks);
-    const zIm = new Float64Array(half * r * blocks);
-    for (let fr = 0; fr < half; fr++) complexRowDots(this.#wRe, this.#wIm, fr * r * f, r, sRe, sIm, fr * blocks * f, blocks, f, zRe, zIm, fr * r * blocks);
-    for (let o = 0; o < r; o += 2) {
-      const second = o + 1 < r;
-      for (let b = 0; b < blocks; b++) {
-        // Q = Z_o + i Z_{o+1}, both Hermitian: Q(B - f) = conj(Z_o(f)) + i conj(Z_{o+1}(f))
-        for (let fr = 0; fr < half; fr++) {
-          const za = (fr * r + o) * blocks + b;
-          const ar = zRe[za] as number;
-          const ai = zIm[za] as number;
-          const br = second ? (zRe[za + blocks] as number) : 0;
-          const bi = second ? (zIm[za + blocks] as number) : 0;
-          freq[2 * fr] = ar - bi;
-          freq[2 * fr + 1] = ai + br;
-          if (fr > 0 && fr < half - 1) {
-            const mirror = block - fr;
-            freq[2 * mirror] = ar + bi;
-            freq[2 * mirror + 1] = br - ai;
+            const rowB = rowA + n;
+            const biasB = bias[o + 1] as number;
+            for (let t = 0; t < count; t++) out[rowB + t] = (time[2 * t + 1] as number) + biasB;
           }
         }
-        this.#fft.inverse(time, freq);
-        const first = b * step;
-        const count = Math.min(step, n - first);
-        const rowA = o * n + first;
-        const biasA = bias[o] as number;
-        for (let t = 0; t < count; t++) out[rowA + t] = (time[2 * t] as number) + biasA;
-        if (second) {
-          const rowB = rowA + n;
-          const biasB = bias[o + 1] as number;
-          for (let t = 0; t < count; t++) out[rowB + t] = (time[2 * t + 1] as number) + biasB;
-        }
       }
-    }
+    });
   }
 
   /** Splits the spectrum in #freq of x_a + i x_b (both real) into X_a(f) and X_b(f) for f in [0, block / 2]. */

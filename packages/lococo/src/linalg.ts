@@ -1,8 +1,8 @@
-// Dense inner loops of the fusion. The scores' products and the mixing run as WebAssembly SIMD (simd.ts) where
-// the runtime has it; elsewhere, and for the convolution's complex products, as JavaScript written for V8: it
-// does not vectorise, so the speed comes from register tiles (several independent accumulators per loaded value)
-// instead of one dot product or one axpy at a time.
-import { simdRowDots, simdSoftmaxColumnSums, simdWeightedRowSums } from './simd.js';
+// Dense inner loops of the fusion. Each runs as WebAssembly SIMD (simd.ts, wasm/linalg.wat) where the runtime
+// has it; elsewhere as JavaScript written for V8, which also serves as the reference the kernels are tested
+// against. V8 does not vectorise, so the JavaScript's speed comes from register tiles (several independent
+// accumulators per loaded value) instead of one dot product or one axpy at a time.
+import { simdComplexRowDots, simdRowDots, simdSoftmaxColumnSums, simdWeightedRowSums } from './simd.js';
 
 /**
  * All dot products between the rows of two row-major matrices:
@@ -189,8 +189,29 @@ export function weightedRowSumsScalar(
  * Complex dot products between rows, on split real / imaginary arrays:
  * out[i * bRows + j] = sum_{c < depth} a[i * depth + c] * b[j * depth + c] (no conjugation),
  * with `a` and `b` offset by aOff / bOff and `out` by outOff.
+ * WebAssembly SIMD where available, else {@link complexRowDotsScalar}; the two agree to rounding.
  */
 export function complexRowDots(
+  aRe: Float64Array,
+  aIm: Float64Array,
+  aOff: number,
+  aRows: number,
+  bRe: Float64Array,
+  bIm: Float64Array,
+  bOff: number,
+  bRows: number,
+  depth: number,
+  outRe: Float64Array,
+  outIm: Float64Array,
+  outOff: number,
+): void {
+  if (!simdComplexRowDots(aRe, aIm, aOff, aRows, bRe, bIm, bOff, bRows, depth, outRe, outIm, outOff)) {
+    complexRowDotsScalar(aRe, aIm, aOff, aRows, bRe, bIm, bOff, bRows, depth, outRe, outIm, outOff);
+  }
+}
+
+/** {@link complexRowDots} in JavaScript: tiles of 2 rows by 2. */
+export function complexRowDotsScalar(
   aRe: Float64Array,
   aIm: Float64Array,
   aOff: number,

@@ -16,6 +16,7 @@ interface Exports {
   readonly rowDots: (a: number, aStride: number, aRows: number, b: number, bStride: number, bRows: number, depth: number, out: number) => void;
   readonly weightedRowSums: (w: number, n: number, lo: number, hi: number, outputs: number, x: number, rows: number, stride: number, width: number, y: number) => void;
   readonly softmaxColumnSums: (logits: number, rows: number, tokens: number, scale: number, bias: number, scores: number) => void;
+  readonly complexRowDots: (aRe: number, aIm: number, aRows: number, bRe: number, bIm: number, bRows: number, depth: number, outRe: number, outIm: number) => void;
 }
 
 const PAGE_BYTES = 65_536;
@@ -136,6 +137,41 @@ class SimdHeap {
     }
   }
 
+  complexRowDots(
+    aRe: Float64Array,
+    aIm: Float64Array,
+    aOff: number,
+    aRows: number,
+    bRe: Float64Array,
+    bIm: Float64Array,
+    bOff: number,
+    bRows: number,
+    depth: number,
+    outRe: Float64Array,
+    outIm: Float64Array,
+    outOff: number,
+  ): boolean {
+    const mark = this.mark();
+    try {
+      const aLength = aRows * depth;
+      const bLength = bRows * depth;
+      const outLength = aRows * bRows;
+      const par = this.place(aRe.subarray(aOff), aLength);
+      const pai = par < 0 ? -1 : this.place(aIm.subarray(aOff), aLength);
+      const pbr = pai < 0 ? -1 : this.place(bRe.subarray(bOff), bLength);
+      const pbi = pbr < 0 ? -1 : this.place(bIm.subarray(bOff), bLength);
+      const por = pbi < 0 ? -1 : this.output(outRe, outOff, outLength);
+      const poi = por < 0 ? -1 : this.output(outIm, outOff, outLength);
+      if (poi < 0) return false;
+      this.kernels.complexRowDots(par, pai, aRows, pbr, pbi, bRows, depth, por, poi);
+      this.finish(outRe, outOff, outLength, por);
+      this.finish(outIm, outOff, outLength, poi);
+      return true;
+    } finally {
+      this.release(mark);
+    }
+  }
+
   /** Like {@link place} for the [outputs x n] weights, copying only each output's range [lo, hi). */
   private placeRanges(w: Float64Array, n: number, lo: Int32Array, hi: Int32Array): number {
     if (this.buffers.has(w.buffer)) return w.byteOffset;
@@ -179,6 +215,24 @@ export function simdWeightedRowSums(w: Float64Array, n: number, lo: Int32Array, 
 /** linalg.ts's softmaxColumnSums as WebAssembly SIMD; false when SIMD is missing or the operands do not fit. */
 export function simdSoftmaxColumnSums(logits: Float64Array, rows: number, tokens: number, scale: number, bias: Float64Array, scores: Float64Array): boolean {
   return simdHeap()?.softmaxColumnSums(logits, rows, tokens, scale, bias, scores) ?? false;
+}
+
+/** linalg.ts's complexRowDots as WebAssembly SIMD; false when SIMD is missing or the operands do not fit. */
+export function simdComplexRowDots(
+  aRe: Float64Array,
+  aIm: Float64Array,
+  aOff: number,
+  aRows: number,
+  bRe: Float64Array,
+  bIm: Float64Array,
+  bOff: number,
+  bRows: number,
+  depth: number,
+  outRe: Float64Array,
+  outIm: Float64Array,
+  outOff: number,
+): boolean {
+  return simdHeap()?.complexRowDots(aRe, aIm, aOff, aRows, bRe, bIm, bOff, bRows, depth, outRe, outIm, outOff) ?? false;
 }
 
 /** Whether the dense loops run as WebAssembly SIMD in this thread. */

@@ -3,7 +3,7 @@ import { createRandom } from '@globalmcp/tensor';
 import { defaultKernels } from '../src/index.js';
 import { DirectConvolution, FftConvolution, planConvolution } from '../src/convolution.js';
 import { SOFTMAX_CUTOFF, softWeights, topByScore } from '../src/fuseCore.js';
-import { complexRowDots, rowDots, rowDotsScalar, softmaxColumnSums, softmaxColumnSumsScalar, weightedRowSums, weightedRowSumsScalar } from '../src/linalg.js';
+import { complexRowDots, complexRowDotsScalar, rowDots, rowDotsScalar, softmaxColumnSums, softmaxColumnSumsScalar, weightedRowSums, weightedRowSumsScalar } from '../src/linalg.js';
 import { simdAvailable, withResidentArrays } from '../src/simd.js';
 
 const random = createRandom(11);
@@ -133,6 +133,27 @@ describe('rowDots and complexRowDots', () => {
         return Array.from(ry);
       });
       expect(inPlace).toEqual(Array.from(scalar.subarray(3)));
+    }
+  });
+
+  it('complexRowDots as WebAssembly SIMD agrees with the JavaScript tiles for every remainder and offset', () => {
+    for (const [aRows, bRows, depth] of [
+      [1, 1, 1],
+      [2, 2, 2],
+      [3, 5, 7],
+      [62, 18, 128],
+      [5, 4, 0],
+    ] as const) {
+      const [aRe, aIm] = [normals(5 + aRows * depth), normals(5 + aRows * depth)];
+      const [bRe, bIm] = [normals(2 + bRows * depth), normals(2 + bRows * depth)];
+      const simd = [new Float64Array(1 + aRows * bRows).fill(3), new Float64Array(1 + aRows * bRows).fill(3)] as const;
+      const scalar = [Float64Array.from(simd[0]), Float64Array.from(simd[1])] as const;
+      complexRowDots(aRe, aIm, 5, aRows, bRe, bIm, 2, bRows, depth, simd[0], simd[1], 1);
+      complexRowDotsScalar(aRe, aIm, 5, aRows, bRe, bIm, 2, bRows, depth, scalar[0], scalar[1], 1);
+      const scale = Math.max(1, maxAbs(scalar[0]), maxAbs(scalar[1]));
+      expect(maxAbsDiff(simd[0], scalar[0]), `re ${aRows}x${bRows}x${depth}`).toBeLessThan(1e-13 * scale);
+      expect(maxAbsDiff(simd[1], scalar[1]), `im ${aRows}x${bRows}x${depth}`).toBeLessThan(1e-13 * scale);
+      expect([simd[0][0], simd[1][0]]).toEqual([3, 3]);
     }
   });
 
