@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { TensorError, syntheticSequence } from '@globalmcp/tensor';
 import { LococoError, defaultKernels, fuse, fuseKv, kernelsFromJson, kernelsToJson } from '../src/index.js';
@@ -114,6 +115,30 @@ describe('fuse', () => {
     const { tensor } = fuse({ data, shape: [tokens, 2] }, { slots: 6, sinkTokens: 0, heavyHitters: 1 / 6, queries });
     expect(tensor.data[0]).toBe(8);
   });
+});
+
+describe('without WebAssembly', () => {
+  it('fuses with the JavaScript loops (node --jitless has no WebAssembly) to the same slots as the SIMD kernels', () => {
+    const script = `
+      import { defaultKernels, fuse } from '@globalmcp/lococo';
+      import { createRandom, syntheticSequence } from '@globalmcp/tensor';
+      const tensor = syntheticSequence({ tokens: 700, dim: 17, seed: 5 });
+      const kernels = defaultKernels(30, 17, 5);
+      const random = createRandom(2);
+      for (let i = 0; i < kernels.weights.length; i++) kernels.weights[i] = 0.1 * random.normal();
+      const result = fuse(tensor, { slots: 64, kernels, queries: { data: Float64Array.from({ length: 9 * 17 }, () => random.normal()), shape: [9, 17] } });
+      console.log(JSON.stringify({ wasm: typeof WebAssembly, data: Array.from(result.tensor.data), counts: Array.from(result.counts) }));`;
+    const run = (flags: string[]) => JSON.parse(execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { wasm: string; data: number[]; counts: number[] };
+    const plain = run(['--jitless']);
+    const simd = run([]);
+    expect([plain.wasm, simd.wasm]).toEqual(['undefined', 'object']);
+    expect(plain.data.length).toBe(64 * 17);
+    let worst = 0;
+    plain.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - (simd.data[i] as number)))));
+    expect(worst).toBeLessThan(1e-12);
+    expect(plain.counts.reduce((a, b) => a + b)).toBeCloseTo(700, 9);
+    plain.counts.forEach((c, i) => expect(c).toBeCloseTo(simd.counts[i] as number, 9));
+  }, 30_000);
 });
 
 describe('fuseKv', () => {
