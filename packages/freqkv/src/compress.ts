@@ -5,6 +5,8 @@ import { FreqKvError } from './freqKvError.js';
 import { CompressOptionsSchema, DEFAULT_RETENTION, parseOptions } from './options.js';
 import type { CompressOptions } from './options.js';
 import { pairedDct } from './planCache.js';
+import { quadDct } from './quadDct.js';
+import type { QuadDct } from './quadDct.js';
 
 /** What one call did. Energies and errors are over all channels together. */
 export interface CompressStats {
@@ -275,6 +277,9 @@ export function compressChannels(src: FloatArray, shape: readonly number[], job:
   const tensor: Tensor = { data: src, shape };
   const forward = pairedDct(span);
   const inverse = pairedDct(keep);
+  const forwardQuad = quadDct(forward);
+  const inverseQuad = quadDct(inverse);
+  if (forwardQuad !== null && inverseQuad !== null) return compressQuads(src, shape, job, out, from, to, forwardQuad, inverseQuad);
   const fwdPerm = forward.perm;
   const invPerm = inverse.perm;
   const packedIn = new Float64Array(2 * span);
@@ -397,6 +402,106 @@ export function compressChannels(src: FloatArray, shape: readonly number[], job:
     if (!(gain * Math.sqrt(kept) <= limit)) {
       checkOverflow(out, dstA, keep, inner, shape, c);
       if (hasB) checkOverflow(out, dstB, keep, inner, shape, c + 1);
+    }
+  }
+  return { spanEnergy, keptEnergy };
+}
+
+/**
+ * {@link compressChannels} for power-of-two spans and kept lengths, where WebAssembly SIMD is there: four
+ * channels per pass, the pairs (c, c + 1) and (c + 2, c + 3) in the two lanes of one lane FFT. A group of
+ * fewer than four at the end fills the rest with zeros; the lanes never mix, so every channel's result is the
+ * same whichever channels share its pass (compressParallel's shares give compress's bits).
+ */
+function compressQuads(src: FloatArray, shape: readonly number[], job: SpanJob, out: FloatArray, from: number, to: number, forward: QuadDct, inverse: QuadDct): SpanEnergy {
+  const { tokens, inner, sinks, span, keep, tokensOut } = job;
+  const tensor: Tensor = { data: src, shape };
+  const { data: input, samplesAt } = forward;
+  const { data: output, samplesFrom } = inverse;
+  const ya = new Float64Array(keep);
+  const yb = new Float64Array(keep);
+  const ya2 = new Float64Array(keep);
+  const yb2 = new Float64Array(keep);
+  const gain = Math.sqrt(keep / span);
+  const limit = out instanceof Float32Array ? FLOAT32_MAX : Number.MAX_VALUE;
+  // where the group's channels 0..3 sit in an element: (re, lane 0), (im, lane 0), (re, lane 1), (im, lane 1)
+  const slot = [0, 2, 1, 3] as const;
+  const starts = [0, 0, 0, 0];
+  const ends = [0, 0, 0, 0];
+  let spanEnergy = 0;
+  let keptEnergy = 0;
+  for (let c = from; c < to; c += 4) {
+    const width = Math.min(4, to - c);
+    for (let j = 0; j < 4; j++) starts[j] = j < width ? spanStart(c + j, inner, tokens, sinks) : -1;
+    let energy0 = 0;
+    let energy1 = 0;
+    if (width === 4) {
+      const [s0, s1, s2, s3] = starts as [number, number, number, number];
+      for (let n = 0; n < span; n++) {
+        const p = samplesAt[n] as number;
+        const i = n * inner;
+        const a = src[s0 + i] as number;
+        const b = src[s1 + i] as number;
+        const a2 = src[s2 + i] as number;
+        const b2 = src[s3 + i] as number;
+        input[p] = a;
+        input[p + 2] = b;
+        input[p + 1] = a2;
+        input[p + 3] = b2;
+        energy0 += a * a + b * b;
+        energy1 += a2 * a2 + b2 * b2;
+      }
+    } else {
+      // the same arithmetic as a full group, with zeros for the missing channels
+      const read = (j: number, i: number) => ((starts[j] as number) < 0 ? 0 : (src[(starts[j] as number) + i] as number));
+      for (let n = 0; n < span; n++) {
+        const p = samplesAt[n] as number;
+        const i = n * inner;
+        const a = read(0, i);
+        const b = read(1, i);
+        const a2 = read(2, i);
+        const b2 = read(3, i);
+        input[p] = a;
+        input[p + 2] = b;
+        input[p + 1] = a2;
+        input[p + 3] = b2;
+        energy0 += a * a + b * b;
+        energy1 += a2 * a2 + b2 * b2;
+      }
+    }
+    if (!Number.isFinite(energy0 + energy1)) {
+      for (let j = 0; j < width; j++) throwNonFiniteStrided(tensor, starts[j] as number, span, inner);
+    }
+    spanEnergy += energy0;
+    spanEnergy += energy1;
+    forward.forward(keep, ya, yb, ya2, yb2);
+    const [kept0, kept1] = forward.kept as unknown as [number, number];
+    keptEnergy += kept0;
+    keptEnergy += kept1;
+    inverse.inverse(ya, yb, ya2, yb2, gain);
+
+    for (let j = 0; j < width; j++) ends[j] = spanStart(c + j, inner, tokensOut, sinks);
+    if (width === 4) {
+      const [d0, d1, d2, d3] = ends as [number, number, number, number];
+      for (let n = 0; n < keep; n++) {
+        const p = samplesFrom[n] as number;
+        const i = n * inner;
+        out[d0 + i] = output[p] as number;
+        out[d1 + i] = output[p + 2] as number;
+        out[d2 + i] = output[p + 1] as number;
+        out[d3 + i] = output[p + 3] as number;
+      }
+    } else {
+      for (let j = 0; j < width; j++) {
+        const d = ends[j] as number;
+        const lane = slot[j as 0 | 1 | 2 | 3];
+        for (let n = 0; n < keep; n++) out[d + n * inner] = output[(samplesFrom[n] as number) + lane] as number;
+      }
+    }
+    // An output is at most gain * ||kept coefficients|| (the inverse is orthonormal): only a group whose bound
+    // exceeds the dtype's range needs its outputs checked.
+    if (!(gain * Math.sqrt(Math.max(kept0, kept1)) <= limit)) {
+      for (let j = 0; j < width; j++) checkOverflow(out, ends[j] as number, keep, inner, shape, c + j);
     }
   }
   return { spanEnergy, keptEnergy };

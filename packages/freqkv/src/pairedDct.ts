@@ -21,11 +21,11 @@ export class PairedDct {
   readonly #spectrum: Float64Array;
   readonly #fft: ComplexFft;
   /** s_k cos(pi k / 2N) / 2 and s_k sin(pi k / 2N) / 2 (forward twiddles with the orthonormal scale). */
-  readonly #fwdCos: Float64Array;
-  readonly #fwdSin: Float64Array;
+  readonly fwdCos: Float64Array;
+  readonly fwdSin: Float64Array;
   /** cos(pi k / 2N) / s_k and sin(pi k / 2N) / s_k (inverse twiddles with the orthonormal scale undone). */
-  readonly #invCos: Float64Array;
-  readonly #invSin: Float64Array;
+  readonly invCos: Float64Array;
+  readonly invSin: Float64Array;
 
   constructor(n: number) {
     if (!Number.isSafeInteger(n) || n < 1) {
@@ -38,17 +38,17 @@ export class PairedDct {
     for (let i = 0; 2 * i + 1 < n; i++) this.perm[2 * i + 1] = n - 1 - i;
     this.packed = new Float64Array(2 * n);
     this.#spectrum = new Float64Array(2 * n);
-    this.#fwdCos = new Float64Array(n);
-    this.#fwdSin = new Float64Array(n);
-    this.#invCos = new Float64Array(n);
-    this.#invSin = new Float64Array(n);
+    this.fwdCos = new Float64Array(n);
+    this.fwdSin = new Float64Array(n);
+    this.invCos = new Float64Array(n);
+    this.invSin = new Float64Array(n);
     for (let k = 0; k < n; k++) {
       const s = k === 0 ? Math.sqrt(1 / n) : Math.sqrt(2 / n);
       const theta = (Math.PI * k) / (2 * n);
-      this.#fwdCos[k] = (s * Math.cos(theta)) / 2;
-      this.#fwdSin[k] = (s * Math.sin(theta)) / 2;
-      this.#invCos[k] = Math.cos(theta) / s;
-      this.#invSin[k] = Math.sin(theta) / s;
+      this.fwdCos[k] = (s * Math.cos(theta)) / 2;
+      this.fwdSin[k] = (s * Math.sin(theta)) / 2;
+      this.invCos[k] = Math.cos(theta) / s;
+      this.invSin[k] = Math.sin(theta) / s;
     }
   }
 
@@ -59,8 +59,8 @@ export class PairedDct {
   forward(packed: Float64Array, ya: Float64Array, yb: Float64Array, count: number): number {
     const n = this.n;
     const z = this.#spectrum;
-    const c = this.#fwdCos;
-    const s = this.#fwdSin;
+    const c = this.fwdCos;
+    const s = this.fwdSin;
     this.#fft.forward(z, packed);
     const a0 = (c[0] as number) * 2 * (z[0] as number);
     const b0 = (c[0] as number) * 2 * (z[1] as number);
@@ -88,8 +88,8 @@ export class PairedDct {
   inverse(ya: Float64Array, yb: Float64Array, gain: number, packed: Float64Array): void {
     const n = this.n;
     const w = this.#spectrum;
-    const cs = this.#invCos;
-    const sn = this.#invSin;
+    const cs = this.invCos;
+    const sn = this.invSin;
     // IFFT(V)_n = FFT(V')_n with V'_k = V_(-k mod N) / N: writing V reversed and scaled here saves
     // the inverse transform's own scaling pass. 1 / s_k is sqrt(n) for k = 0 and sqrt(n / 2) for
     // every other k (already in the tables).

@@ -26,5 +26,7 @@ export { bfloat16ToFloat, halfToFloat } from './half.js';
 export type { SafetensorsEntry, SafetensorsFile } from './safetensors.js';
 export { createComplexFft, isPowerOfTwo, nextPowerOfTwo } from './complexFft.js';
 export type { ComplexFft } from './complexFft.js';
+export { laneFft } from './laneFft.js';
+export type { LaneFft } from './laneFft.js';
 export { describeIssues, describeValue, isNumberList } from './issues.js';
 export type { ValidationIssue } from './issues.js';
