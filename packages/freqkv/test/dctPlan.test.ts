@@ -72,11 +72,11 @@ describe('DctPlan', () => {
 });
 
 describe('dctAlongAxis', () => {
-  it.each([
+  it.each<[readonly [number, number, number], string]>([
     [[2, 37, 3], 'a length fft.js transforms'],
     [[3, 64, 5], 'a power of two: four channels per SIMD pass, and a last group of three'],
     [[1, 4096, 2], 'a long power of two, one group of two'],
-  ] as const)('transforms every channel along the token axis like scipy.fft.dct(axis=...) and inverts: %j, %s', (shape) => {
+  ])('transforms every channel along the token axis like scipy.fft.dct(axis=...) and inverts: %j, %s', (shape) => {
     const [outer, tokens, inner] = shape;
     const data = Float64Array.from({ length: outer * tokens * inner }, (_, i) => Math.sin(i * 0.3) + (i % 4));
     const spectrum = dctAlongAxis({ data, shape }, { axis: 1 });
