@@ -64,40 +64,55 @@ export function dctAlongAxis<A extends FloatArray>(input: Tensor<A>, options: { 
   return { data: out, shape: Object.freeze([...tensor.shape]) };
 }
 
-/** Four channels per pass: (c, c + 1) in lane 0 and (c + 2, c + 3) in lane 1; missing channels are zeros. */
+/**
+ * Four channels per pass: (c, c + 1) in lane 0 and (c + 2, c + 3) in lane 1; missing channels are zeros. The
+ * four are read and written together: they share the cache lines their strided samples sit on.
+ */
 function transformQuads(quad: QuadDct, src: FloatArray, out: FloatArray, tokens: number, inner: number, channels: number, inverse: boolean): void {
   const { data, samplesAt, samplesFrom } = quad;
-  const y = [0, 1, 2, 3].map(() => new Float64Array(tokens)) as [Float64Array, Float64Array, Float64Array, Float64Array];
-  // where channel j of a group sits in an element of the lane FFT's buffer, and which of y it uses
-  const slot = [0, 2, 1, 3];
+  const [y0, y1, y2, y3] = [0, 1, 2, 3].map(() => new Float64Array(tokens)) as [Float64Array, Float64Array, Float64Array, Float64Array];
+  const starts = [-1, -1, -1, -1];
   for (let c = 0; c < channels; c += 4) {
-    const width = Math.min(4, channels - c);
-    const starts = Array.from({ length: width }, (_, j) => {
+    for (let j = 0; j < 4; j++) {
       const o = Math.floor((c + j) / inner);
-      return o * tokens * inner + (c + j - o * inner);
-    });
+      starts[j] = c + j < channels ? o * tokens * inner + (c + j - o * inner) : -1;
+    }
+    const [s0, s1, s2, s3] = starts as [number, number, number, number];
+    const read = (start: number, i: number) => (start < 0 ? 0 : (src[start + i] as number));
     if (inverse) {
-      for (let j = 0; j < 4; j++) {
-        const yj = y[j as 0 | 1 | 2 | 3];
-        const start = starts[j];
-        for (let k = 0; k < tokens; k++) yj[k] = start === undefined ? 0 : (src[start + k * inner] as number);
+      for (let k = 0; k < tokens; k++) {
+        const i = k * inner;
+        y0[k] = read(s0, i);
+        y1[k] = read(s1, i);
+        y2[k] = read(s2, i);
+        y3[k] = read(s3, i);
       }
-      quad.inverse(y[0], y[1], y[2], y[3], 1);
-      starts.forEach((start, j) => {
-        const lane = slot[j] as number;
-        for (let n = 0; n < tokens; n++) out[start + n * inner] = data[(samplesFrom[n] as number) + lane] as number;
-      });
+      quad.inverse(y0, y1, y2, y3, 1);
+      for (let n = 0; n < tokens; n++) {
+        const p = samplesFrom[n] as number;
+        const i = n * inner;
+        out[s0 + i] = data[p] as number;
+        if (s1 >= 0) out[s1 + i] = data[p + 2] as number;
+        if (s2 >= 0) out[s2 + i] = data[p + 1] as number;
+        if (s3 >= 0) out[s3 + i] = data[p + 3] as number;
+      }
     } else {
-      for (let j = 0; j < 4; j++) {
-        const lane = slot[j] as number;
-        const start = starts[j];
-        for (let n = 0; n < tokens; n++) data[(samplesAt[n] as number) + lane] = start === undefined ? 0 : (src[start + n * inner] as number);
+      for (let n = 0; n < tokens; n++) {
+        const p = samplesAt[n] as number;
+        const i = n * inner;
+        data[p] = read(s0, i);
+        data[p + 2] = read(s1, i);
+        data[p + 1] = read(s2, i);
+        data[p + 3] = read(s3, i);
       }
-      quad.forward(tokens, y[0], y[1], y[2], y[3]);
-      starts.forEach((start, j) => {
-        const yj = y[j as 0 | 1 | 2 | 3];
-        for (let k = 0; k < tokens; k++) out[start + k * inner] = yj[k] as number;
-      });
+      quad.forward(tokens, y0, y1, y2, y3);
+      for (let k = 0; k < tokens; k++) {
+        const i = k * inner;
+        out[s0 + i] = y0[k] as number;
+        if (s1 >= 0) out[s1 + i] = y1[k] as number;
+        if (s2 >= 0) out[s2 + i] = y2[k] as number;
+        if (s3 >= 0) out[s3 + i] = y3[k] as number;
+      }
     }
   }
 }
