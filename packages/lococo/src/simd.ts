@@ -1,88 +1,63 @@
 // The WebAssembly SIMD kernels of wasm/linalg.wat and the memory they work in. linalg.ts calls them and falls
 // back to its JavaScript loops where they are missing (`node --jitless`) or an operand would not fit.
 //
-// Operands already in the module's memory (see residentArray) are read in place; others are copied in for the
+// Operands already in the module's memory (see withResidentArrays) are read in place; others are copied in for the
 // call. The memory is shared, so growing it never detaches the views handed out.
+import { WasmArena } from '@globalmcp/tensor';
+import type { WasmMemory } from '@globalmcp/tensor';
 import { LINALG_WASM_BASE64 } from './linalgWasm.js';
 
-// Node has WebAssembly as a global; TypeScript declares it only in the DOM libraries. What is used here:
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: unknown };
-};
-
 interface Exports {
-  readonly memory: { readonly buffer: ArrayBufferLike; grow(pages: number): number };
+  readonly memory: WasmMemory;
   readonly rowDots: (a: number, aStride: number, aRows: number, b: number, bStride: number, bRows: number, depth: number, out: number) => void;
   readonly weightedRowSums: (w: number, n: number, lo: number, hi: number, outputs: number, x: number, rows: number, stride: number, width: number, y: number) => void;
   readonly softmaxColumnSums: (logits: number, rows: number, tokens: number, scale: number, bias: number, scores: number) => void;
   readonly complexRowDots: (aRe: number, aIm: number, aRows: number, bRe: number, bIm: number, bRows: number, depth: number, outRe: number, outIm: number) => void;
 }
 
-const PAGE_BYTES = 65_536;
-/** The memory's declared maximum (16384 pages); larger operands run in JavaScript. */
-const MAX_BYTES = 1 << 30;
-
+/** The kernels over their arena: operands are placed (read in place, or copied in for the call), results copied out. */
 class SimdHeap {
-  /** Bytes in use: resident arrays below, a call's copies above. */
-  private top = 0;
-  /** Every buffer object the memory has had: a view on one of them is in the memory. */
-  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  private readonly kernels: Exports;
 
-  constructor(private readonly kernels: Exports) {
-    this.buffers.add(kernels.memory.buffer);
+  constructor(private readonly arena: WasmArena<Exports>) {
+    this.kernels = arena.exports;
   }
 
   mark(): number {
-    return this.top;
+    return this.arena.mark();
   }
 
   release(mark: number): void {
-    this.top = mark;
+    this.arena.release(mark);
   }
 
-  /** Reserves `bytes` (16-byte aligned) and returns their offset, or -1 when the memory cannot hold them. */
   allocate(bytes: number): number {
-    const at = (this.top + 15) & ~15;
-    const end = at + bytes;
-    if (end > MAX_BYTES) return -1;
-    const memory = this.kernels.memory;
-    const have = memory.buffer.byteLength;
-    if (end > have) {
-      try {
-        memory.grow(Math.ceil((end - have) / PAGE_BYTES));
-      } catch {
-        return -1;
-      }
-      this.buffers.add(memory.buffer);
-    }
-    this.top = end;
-    return at;
+    return this.arena.allocate(bytes);
   }
 
   float64(at: number, length: number): Float64Array {
-    return new Float64Array(this.kernels.memory.buffer, at, length);
+    return this.arena.float64(at, length);
   }
 
   /** The offset of `array`'s first `length` elements in the memory, copied there when they are elsewhere; -1 if they do not fit. */
   place(array: Float64Array | Int32Array, length: number): number {
-    if (this.buffers.has(array.buffer)) return array.byteOffset;
+    if (this.arena.holds(array)) return array.byteOffset;
     const at = this.allocate(length * array.BYTES_PER_ELEMENT);
     if (at < 0) return -1;
-    const view = array instanceof Float64Array ? this.float64(at, length) : new Int32Array(this.kernels.memory.buffer, at, length);
+    const view = array instanceof Float64Array ? this.float64(at, length) : this.arena.int32(at, length);
     view.set(array.subarray(0, length));
     return at;
   }
 
   /** An output: `array` itself when it is in the memory, else room for it (copied out by {@link finish}). */
   output(array: Float64Array, offset: number, length: number): number {
-    if (this.buffers.has(array.buffer)) return array.byteOffset + offset * 8;
+    if (this.arena.holds(array)) return array.byteOffset + offset * 8;
     return this.allocate(length * 8);
   }
 
   /** Copies an output (or an operand the kernel changed) back when it was not in the memory. */
   finish(array: Float64Array, offset: number, length: number, at: number): void {
-    if (!this.buffers.has(array.buffer)) array.set(this.float64(at, length), offset);
+    if (!this.arena.holds(array)) array.set(this.float64(at, length), offset);
   }
 
   rowDots(a: Float64Array, aStride: number, aRows: number, b: Float64Array, bStride: number, bRows: number, depth: number, out: Float64Array): boolean {
@@ -174,7 +149,7 @@ class SimdHeap {
 
   /** Like {@link place} for the [outputs x n] weights, copying only each output's range [lo, hi). */
   private placeRanges(w: Float64Array, n: number, lo: Int32Array, hi: Int32Array): number {
-    if (this.buffers.has(w.buffer)) return w.byteOffset;
+    if (this.arena.holds(w)) return w.byteOffset;
     const at = this.allocate(lo.length * n * 8);
     if (at < 0) return -1;
     const view = this.float64(at, lo.length * n);
@@ -190,14 +165,11 @@ function extent(rows: number, stride: number, width: number): number {
 
 let heap: SimdHeap | null | undefined;
 
-/** The kernels and their memory, made on first use in each thread (2 KB, compiled synchronously); null without SIMD. */
+/** The kernels and their memory, made on first use in each thread (5 KB, compiled synchronously); null without SIMD. */
 function simdHeap(): SimdHeap | null {
-  if (heap !== undefined) return heap;
-  try {
-    const bytes = Uint8Array.from(atob(LINALG_WASM_BASE64), (ch) => ch.charCodeAt(0));
-    heap = new SimdHeap(new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as Exports);
-  } catch {
-    heap = null;
+  if (heap === undefined) {
+    const arena = WasmArena.load<Exports>(LINALG_WASM_BASE64);
+    heap = arena === null ? null : new SimdHeap(arena);
   }
   return heap;
 }

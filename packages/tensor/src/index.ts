@@ -27,6 +27,8 @@ export type { SafetensorsEntry, SafetensorsFile } from './safetensors.js';
 export { createComplexFft, isPowerOfTwo, nextPowerOfTwo } from './complexFft.js';
 export type { ComplexFft } from './complexFft.js';
 export { laneFft } from './laneFft.js';
+export { WasmArena } from './wasmArena.js';
+export type { WasmMemory } from './wasmArena.js';
 export type { LaneFft } from './laneFft.js';
 export { describeIssues, describeValue, isNumberList } from './issues.js';
 export type { ValidationIssue } from './issues.js';

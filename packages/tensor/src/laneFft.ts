@@ -1,14 +1,10 @@
 import { isPowerOfTwo } from './complexFft.js';
 import { LANE_FFT_WASM_BASE64 } from './laneFftWasm.js';
-
-// Node has WebAssembly as a global; TypeScript declares it only in the DOM libraries. What is used here:
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: unknown };
-};
+import { WasmArena } from './wasmArena.js';
+import type { WasmMemory } from './wasmArena.js';
 
 interface Exports {
-  readonly memory: { readonly buffer: ArrayBufferLike; grow(pages: number): number };
+  readonly memory: WasmMemory;
   readonly fft: (data: number, n: number, twiddles: number, inverse: number) => void;
 }
 
@@ -32,11 +28,7 @@ export interface LaneFft {
   inverse(): void;
 }
 
-const PAGE_BYTES = 65_536;
-/** The memory's declared maximum (16384 pages). */
-const MAX_BYTES = 1 << 30;
-
-let module: { exports: Exports; top: number } | null | undefined;
+let arena: WasmArena<Exports> | null | undefined;
 const byLength = new Map<number, LaneFft | null>();
 
 /**
@@ -55,42 +47,14 @@ export function laneFft(n: number): LaneFft | null {
   return fft;
 }
 
-function instance(): { exports: Exports; top: number } | null {
-  if (module !== undefined) return module;
-  try {
-    const bytes = Uint8Array.from(atob(LANE_FFT_WASM_BASE64), (ch) => ch.charCodeAt(0));
-    module = { exports: new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as Exports, top: 0 };
-  } catch {
-    module = null;
-  }
-  return module;
-}
-
-/** Reserves `bytes` (16-byte aligned) in the module's memory; -1 when they do not fit. */
-function allocate(wasm: { exports: Exports; top: number }, bytes: number): number {
-  const at = (wasm.top + 15) & ~15;
-  const end = at + bytes;
-  if (end > MAX_BYTES) return -1;
-  const memory = wasm.exports.memory;
-  const have = memory.buffer.byteLength;
-  if (end > have) {
-    try {
-      memory.grow(Math.ceil((end - have) / PAGE_BYTES));
-    } catch {
-      return -1;
-    }
-  }
-  wasm.top = end;
-  return at;
-}
-
 function createLaneFft(n: number): LaneFft | null {
-  const wasm = instance();
-  if (wasm === null) return null;
-  const twiddlesAt = allocate(wasm, 8 * Math.max(2, n));
-  const dataAt = twiddlesAt < 0 ? -1 : allocate(wasm, 32 * n);
+  if (arena === undefined) arena = WasmArena.load<Exports>(LANE_FFT_WASM_BASE64);
+  if (arena === null) return null;
+  // kept for the thread's life: never released
+  const twiddlesAt = arena.allocate(8 * Math.max(2, n));
+  const dataAt = twiddlesAt < 0 ? -1 : arena.allocate(32 * n);
   if (dataAt < 0) return null;
-  const twiddles = new Float64Array(wasm.exports.memory.buffer, twiddlesAt, Math.max(2, n));
+  const twiddles = arena.float64(twiddlesAt, Math.max(2, n));
   for (let j = 0; 2 * j < n; j++) {
     const angle = (-2 * Math.PI * j) / n;
     twiddles[2 * j] = Math.cos(angle);
@@ -103,10 +67,10 @@ function createLaneFft(n: number): LaneFft | null {
     for (let b = 0; b < bits; b++) reversed |= ((i >> b) & 1) << (bits - 1 - b);
     inputAt[i] = 4 * reversed;
   }
-  const { fft } = wasm.exports;
+  const { fft } = arena.exports;
   return {
     n,
-    data: new Float64Array(wasm.exports.memory.buffer, dataAt, 4 * n),
+    data: arena.float64(dataAt, 4 * n),
     inputAt,
     forward: () => fft(dataAt, n, twiddlesAt, 0),
     inverse: () => fft(dataAt, n, twiddlesAt, 1),
