@@ -2,7 +2,7 @@
 // has it; elsewhere as JavaScript written for V8, which also serves as the reference the kernels are tested
 // against. V8 does not vectorise, so the JavaScript's speed comes from register tiles (several independent
 // accumulators per loaded value) instead of one dot product or one axpy at a time.
-import { simdComplexRowDots, simdRowDots, simdSoftmaxColumnSums, simdWeightedRowSums } from './simd.js';
+import { simdKernels } from './simd.js';
 
 /**
  * All dot products between the rows of two row-major matrices:
@@ -11,7 +11,7 @@ import { simdComplexRowDots, simdRowDots, simdSoftmaxColumnSums, simdWeightedRow
  * {@link rowDotsScalar}; the two agree to rounding (the SIMD sums even and odd terms apart).
  */
 export function rowDots(a: Float64Array, aStride: number, aRows: number, b: Float64Array, bStride: number, bRows: number, depth: number, out: Float64Array): void {
-  if (!simdRowDots(a, aStride, aRows, b, bStride, bRows, depth, out)) rowDotsScalar(a, aStride, aRows, b, bStride, bRows, depth, out);
+  if (!(simdKernels()?.rowDots(a, aStride, aRows, b, bStride, bRows, depth, out) ?? false)) rowDotsScalar(a, aStride, aRows, b, bStride, bRows, depth, out);
 }
 
 /** {@link rowDots} in JavaScript: tiles of 4 rows of `a` by 2 of `b`. */
@@ -84,7 +84,7 @@ function dotInto(a: Float64Array, a0: number, b: Float64Array, b0: number, depth
  * {@link softmaxColumnSumsScalar}.
  */
 export function softmaxColumnSums(logits: Float64Array, rows: number, tokens: number, scale: number, bias: Float64Array, scores: Float64Array): void {
-  if (!simdSoftmaxColumnSums(logits, rows, tokens, scale, bias, scores)) softmaxColumnSumsScalar(logits, rows, tokens, scale, bias, scores);
+  if (!(simdKernels()?.softmaxColumnSums(logits, rows, tokens, scale, bias, scores) ?? false)) softmaxColumnSumsScalar(logits, rows, tokens, scale, bias, scores);
 }
 
 /** {@link softmaxColumnSums} in JavaScript. */
@@ -124,7 +124,7 @@ export function weightedRowSums(
   y: Float64Array,
   yOffset: number,
 ): void {
-  if (!simdWeightedRowSums(w, n, lo, hi, x, rows, stride, width, y, yOffset)) weightedRowSumsScalar(w, n, lo, hi, x, rows, stride, width, y, yOffset);
+  if (!(simdKernels()?.weightedRowSums(w, n, lo, hi, x, rows, stride, width, y, yOffset) ?? false)) weightedRowSumsScalar(w, n, lo, hi, x, rows, stride, width, y, yOffset);
 }
 
 /** {@link weightedRowSums} in JavaScript: 8 columns at a time. */
@@ -205,7 +205,7 @@ export function complexRowDots(
   outIm: Float64Array,
   outOff: number,
 ): void {
-  if (!simdComplexRowDots(aRe, aIm, aOff, aRows, bRe, bIm, bOff, bRows, depth, outRe, outIm, outOff)) {
+  if (!(simdKernels()?.complexRowDots(aRe, aIm, aOff, aRows, bRe, bIm, bOff, bRows, depth, outRe, outIm, outOff) ?? false)) {
     complexRowDotsScalar(aRe, aIm, aOff, aRows, bRe, bIm, bOff, bRows, depth, outRe, outIm, outOff);
   }
 }

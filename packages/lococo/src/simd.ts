@@ -15,12 +15,15 @@ interface Exports {
   readonly complexRowDots: (aRe: number, aIm: number, aRows: number, bRe: number, bIm: number, bRows: number, depth: number, outRe: number, outIm: number) => void;
 }
 
-/** The kernels over their arena: operands are placed (read in place, or copied in for the call), results copied out. */
-class SimdHeap {
-  private readonly kernels: Exports;
+/**
+ * The kernels over their arena: operands are placed (read in place, or copied in for the call), results copied
+ * out. Each kernel returns false, having done nothing, when its operands do not fit.
+ */
+export class SimdKernels {
+  private readonly wasm: Exports;
 
   constructor(private readonly arena: WasmArena<Exports>) {
-    this.kernels = arena.exports;
+    this.wasm = arena.exports;
   }
 
   mark(): number {
@@ -67,7 +70,7 @@ class SimdHeap {
       const pb = pa < 0 ? -1 : this.place(b, extent(bRows, bStride, depth));
       const po = pb < 0 ? -1 : this.output(out, 0, aRows * bRows);
       if (po < 0) return false;
-      this.kernels.rowDots(pa, aStride, aRows, pb, bStride, bRows, depth, po);
+      this.wasm.rowDots(pa, aStride, aRows, pb, bStride, bRows, depth, po);
       this.finish(out, 0, aRows * bRows, po);
       return true;
     } finally {
@@ -88,7 +91,7 @@ class SimdHeap {
       const px = prows < 0 ? -1 : this.place(x, extent(maxRow + 1, stride, width));
       const py = px < 0 ? -1 : this.output(y, yOffset, outputs * width);
       if (py < 0) return false;
-      this.kernels.weightedRowSums(pw, n, plo, phi, outputs, px, prows, stride, width, py);
+      this.wasm.weightedRowSums(pw, n, plo, phi, outputs, px, prows, stride, width, py);
       this.finish(y, yOffset, outputs * width, py);
       return true;
     } finally {
@@ -103,7 +106,7 @@ class SimdHeap {
       const pb = pl < 0 ? -1 : this.place(bias, tokens);
       const ps = pb < 0 ? -1 : this.place(scores, tokens);
       if (ps < 0) return false;
-      this.kernels.softmaxColumnSums(pl, rows, tokens, scale, pb, ps);
+      this.wasm.softmaxColumnSums(pl, rows, tokens, scale, pb, ps);
       this.finish(logits, 0, rows * tokens, pl);
       this.finish(scores, 0, tokens, ps);
       return true;
@@ -138,7 +141,7 @@ class SimdHeap {
       const por = pbi < 0 ? -1 : this.output(outRe, outOff, outLength);
       const poi = por < 0 ? -1 : this.output(outIm, outOff, outLength);
       if (poi < 0) return false;
-      this.kernels.complexRowDots(par, pai, aRows, pbr, pbi, bRows, depth, por, poi);
+      this.wasm.complexRowDots(par, pai, aRows, pbr, pbi, bRows, depth, por, poi);
       this.finish(outRe, outOff, outLength, por);
       this.finish(outIm, outOff, outLength, poi);
       return true;
@@ -163,53 +166,20 @@ function extent(rows: number, stride: number, width: number): number {
   return rows === 0 ? 0 : (rows - 1) * stride + width;
 }
 
-let heap: SimdHeap | null | undefined;
+let kernels: SimdKernels | null | undefined;
 
 /** The kernels and their memory, made on first use in each thread (5 KB, compiled synchronously); null without SIMD. */
-function simdHeap(): SimdHeap | null {
-  if (heap === undefined) {
+export function simdKernels(): SimdKernels | null {
+  if (kernels === undefined) {
     const arena = WasmArena.load<Exports>(LINALG_WASM_BASE64);
-    heap = arena === null ? null : new SimdHeap(arena);
+    kernels = arena === null ? null : new SimdKernels(arena);
   }
-  return heap;
-}
-
-/** linalg.ts's rowDots as WebAssembly SIMD; false when SIMD is missing or the operands do not fit. */
-export function simdRowDots(a: Float64Array, aStride: number, aRows: number, b: Float64Array, bStride: number, bRows: number, depth: number, out: Float64Array): boolean {
-  return simdHeap()?.rowDots(a, aStride, aRows, b, bStride, bRows, depth, out) ?? false;
-}
-
-/** linalg.ts's weightedRowSums as WebAssembly SIMD; false when SIMD is missing or the operands do not fit. */
-export function simdWeightedRowSums(w: Float64Array, n: number, lo: Int32Array, hi: Int32Array, x: Float64Array, rows: Int32Array, stride: number, width: number, y: Float64Array, yOffset: number): boolean {
-  return simdHeap()?.weightedRowSums(w, n, lo, hi, x, rows, stride, width, y, yOffset) ?? false;
-}
-
-/** linalg.ts's softmaxColumnSums as WebAssembly SIMD; false when SIMD is missing or the operands do not fit. */
-export function simdSoftmaxColumnSums(logits: Float64Array, rows: number, tokens: number, scale: number, bias: Float64Array, scores: Float64Array): boolean {
-  return simdHeap()?.softmaxColumnSums(logits, rows, tokens, scale, bias, scores) ?? false;
-}
-
-/** linalg.ts's complexRowDots as WebAssembly SIMD; false when SIMD is missing or the operands do not fit. */
-export function simdComplexRowDots(
-  aRe: Float64Array,
-  aIm: Float64Array,
-  aOff: number,
-  aRows: number,
-  bRe: Float64Array,
-  bIm: Float64Array,
-  bOff: number,
-  bRows: number,
-  depth: number,
-  outRe: Float64Array,
-  outIm: Float64Array,
-  outOff: number,
-): boolean {
-  return simdHeap()?.complexRowDots(aRe, aIm, aOff, aRows, bRe, bIm, bOff, bRows, depth, outRe, outIm, outOff) ?? false;
+  return kernels;
 }
 
 /** Whether the dense loops run as WebAssembly SIMD in this thread. */
 export function simdAvailable(): boolean {
-  return simdHeap() !== null;
+  return simdKernels() !== null;
 }
 
 /**
@@ -218,7 +188,7 @@ export function simdAvailable(): boolean {
  * The memory keeps the largest size it had (at most 1 GiB per thread).
  */
 export function withResidentArrays<T>(body: (resident: (length: number) => Float64Array) => T): T {
-  const simd = simdHeap();
+  const simd = simdKernels();
   if (simd === null) return body((length) => new Float64Array(length));
   const mark = simd.mark();
   try {
