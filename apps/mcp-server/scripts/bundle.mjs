@@ -23,8 +23,8 @@ await build({
   // chunks sit beside main.js, so version.ts still finds ../package.json
   chunkNames: `${CHUNK_PREFIX}[name]-[hash]`,
   sourcemap: true,
-  // loaded on the first model call, from node_modules: bundled, a dynamic import of this CommonJS package
-  // would only have a default export
+  // loaded on the first model call, from node_modules (a dependency of this package for that reason): bundled,
+  // a dynamic import of this CommonJS package would only have a default export
   external: ['undici'],
   // bundled CommonJS (ajv, cross-spawn ...) calls require()
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },

@@ -237,6 +237,7 @@ export class ChildServer {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.generation++; // a start under way finds itself stale
     clearTimeout(this.restartTimer);
     this.setState('stopped');
     await this.disconnect();
@@ -366,14 +367,30 @@ export class ChildServer {
   private async open(generation: number, launched: () => void): Promise<void> {
     const config = this.config;
     if (config.transport === 'stdio') {
-      const transport = await this.startStdio(config);
+      const { transport, exited } = await this.startStdio(config);
+      if (generation !== this.generation) {
+        // stopped or restarted while the transport module loaded
+        launched();
+        await transport.close().catch(() => undefined);
+        return;
+      }
       this.transport = transport; // its pid shows in status() while the child starts
       launched();
-      await this.openWith(generation, await loadChildSdk(), transport);
+      const sdk = await loadChildSdk();
+      // stop() or a restart meanwhile has closed the transport (disconnect closes one without a client)
+      if (generation !== this.generation) return;
+      try {
+        await this.openWith(generation, sdk, transport);
+      } catch (error) {
+        // gone before the client connected, the SDK only says "Not connected"
+        if (exited()) throw new Error(`exited during start${this.stderrSuffix()}`, { cause: error });
+        throw error;
+      }
       return;
     }
     launched();
     const sdk = await loadChildSdk();
+    if (generation !== this.generation) return;
     const requestInit = { headers: { ...config.headers } };
     const url = new URL(config.url);
     try {
@@ -413,7 +430,7 @@ export class ChildServer {
    * (~130 ms), so the two overlap. The stdio transport module is light; `Client.connect` calls `start()` again,
    * which then waits for this start instead of spawning a second process.
    */
-  private async startStdio(config: StdioChildServerConfig): Promise<Transport> {
+  private async startStdio(config: StdioChildServerConfig): Promise<{ transport: Transport; exited: () => boolean }> {
     const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
     const fromFile = config.envFile === undefined ? {} : readEnvFile(config.envFile);
     const transport = new StdioClientTransport({
@@ -439,7 +456,10 @@ export class ChildServer {
     const started = transport.start();
     started.catch(() => undefined); // Client.connect reports it
     transport.start = () => started;
-    return transport;
+    // Client.connect keeps this handler and calls its own after it
+    let exited = false;
+    transport.onclose = () => (exited = true);
+    return { transport, exited: () => exited };
   }
 
   private installHandlers(client: Client, sdk: ChildSdk): void {
@@ -572,11 +592,15 @@ export class ChildServer {
 
   private async disconnect(): Promise<void> {
     const client = this.client;
+    const transport = this.transport;
     this.client = undefined;
     this.transport = undefined;
     if (client !== undefined) {
       client.onclose = () => undefined;
       await client.close().catch(() => undefined);
+    } else {
+      // a stdio child spawned before its client existed
+      await transport?.close().catch(() => undefined);
     }
   }
 

@@ -337,6 +337,34 @@ describe('federation resilience', () => {
     expect(f.status().children[0]).toMatchObject({ state: 'ready', pid: child?.pid });
   }, 20_000);
 
+  it('a child removed, or the federation closed, right after apply() is stopped: no process is left behind', async () => {
+    for (const end of ['remove', 'close'] as const) {
+      const f = new Federation();
+      open.push(f);
+      // apply() returns once the process runs, before the SDK's client side has loaded: stop it in that gap
+      await f.apply(parseServersConfig({ mcpServers: { t: { command: NODE, args: [CHILD] } } }));
+      const child = f.servers()[0];
+      const pid = f.status().children[0]?.pid as number;
+      expect(typeof pid).toBe('number');
+      if (end === 'remove') await f.apply(parseServersConfig({ mcpServers: {} }));
+      else await f.close();
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(child?.state, end).toBe('stopped');
+      expect(() => process.kill(pid, 0), `${end}: process ${pid} still runs`).toThrow();
+    }
+  }, 20_000);
+
+  it('a child that exits as soon as it starts is reported as exited, with the end of its stderr', async () => {
+    const f = federation({ quick: { command: NODE, args: ['-e', 'console.error("bad config: missing API key"); process.exit(3)'] } }, { restartDelayMs: 60_000 });
+    const status = await until('the child to fail', () => {
+      const c = f.status().children[0];
+      return c?.state === 'restarting' ? c : undefined;
+    });
+    expect(status.lastError).toMatch(/exit|closed/);
+    expect(status.lastError).toContain('bad config: missing API key');
+    expect(status.lastError).not.toMatch(/Not connected/);
+  }, 20_000);
+
   it('lazy children start on first use', async () => {
     const f = federation({ t: { command: NODE, args: [CHILD], startup: 'lazy' } });
     await new Promise((r) => setTimeout(r, 200));

@@ -85,7 +85,11 @@ let undici: Promise<typeof Undici> | undefined;
 export async function send(req: HttpRequest): Promise<Dispatcher.ResponseData> {
   req.deadline.check(req.url);
   try {
-    const { request } = await (undici ??= import('undici'));
+    // a failed import is not kept: the next call tries again
+    const { request } = await (undici ??= import('undici').catch((error: unknown) => {
+      undici = undefined;
+      throw error;
+    }));
     return await request(req.url, {
       method: req.method,
       headers: req.body === undefined ? (req.headers ?? {}) : { 'content-type': 'application/json', ...req.headers },
