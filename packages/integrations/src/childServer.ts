@@ -382,7 +382,7 @@ export class ChildServer {
       try {
         await this.openWith(generation, sdk, transport);
       } catch (error) {
-        // gone before the client connected, the SDK only says "Not connected"
+        // spawned but gone before the client connected: the SDK only says "Not connected"
         if (exited()) throw new Error(`exited during start${this.stderrSuffix()}`, { cause: error });
         throw error;
       }
@@ -454,12 +454,16 @@ export class ChildServer {
       }
     });
     const started = transport.start();
-    started.catch(() => undefined); // Client.connect reports it
+    let spawned = false;
+    started.then(
+      () => (spawned = true),
+      () => undefined, // a spawn error (ENOENT ...): Client.connect reports it
+    );
     transport.start = () => started;
     // Client.connect keeps this handler and calls its own after it
-    let exited = false;
-    transport.onclose = () => (exited = true);
-    return { transport, exited: () => exited };
+    let closed = false;
+    transport.onclose = () => (closed = true);
+    return { transport, exited: () => spawned && closed };
   }
 
   private installHandlers(client: Client, sdk: ChildSdk): void {

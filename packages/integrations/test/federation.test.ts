@@ -354,7 +354,7 @@ describe('federation resilience', () => {
     }
   }, 20_000);
 
-  it('a child that exits as soon as it starts is reported as exited, with the end of its stderr', async () => {
+  it('a child that exits as soon as it starts is reported as exited, with the end of its stderr; one that cannot be spawned, with the spawn error', async () => {
     const f = federation({ quick: { command: NODE, args: ['-e', 'console.error("bad config: missing API key"); process.exit(3)'] } }, { restartDelayMs: 60_000 });
     const status = await until('the child to fail', () => {
       const c = f.status().children[0];
@@ -363,6 +363,13 @@ describe('federation resilience', () => {
     expect(status.lastError).toMatch(/exit|closed/);
     expect(status.lastError).toContain('bad config: missing API key');
     expect(status.lastError).not.toMatch(/Not connected/);
+    // a command that cannot be spawned keeps its own error
+    const missing = federation({ missing: { command: '/nonexistent/globalmcp-test-server' } }, { restartDelayMs: 60_000 });
+    const failed = await until('the missing command to fail', () => {
+      const c = missing.status().children[0];
+      return c?.state === 'restarting' ? c : undefined;
+    });
+    expect(failed.lastError).toMatch(/ENOENT/);
   }, 20_000);
 
   it('lazy children start on first use', async () => {
