@@ -43,8 +43,11 @@ afterEach(async () => {
   for (const p of processes.splice(0)) p.kill();
 });
 
+/** How long listing waits for children still starting: generous, since a loaded CI machine can take seconds (clients get 3 s). */
+const LIST_WAIT_MS = 20_000;
+
 function federation(servers: Record<string, unknown>, options: FederationOptions = {}, guards?: Map<string, ToolGuard>, extra: Record<string, unknown> = {}): Federation {
-  const f = new Federation({ restartDelayMs: 100, ...options });
+  const f = new Federation({ restartDelayMs: 100, listWaitMs: LIST_WAIT_MS, ...options });
   open.push(f);
   void f.apply(parseServersConfig({ mcpServers: servers, ...extra }), guards);
   return f;

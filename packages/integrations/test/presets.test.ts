@@ -22,8 +22,11 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((f) => f.close()));
 });
 
+/** How long listing waits for children still starting: generous, since a loaded CI machine can take seconds (clients get 3 s). */
+const LIST_WAIT_MS = 20_000;
+
 async function federate(servers: Record<string, unknown>, options: ServersConfigOptions): Promise<Federation> {
-  const f = new Federation({ restartDelayMs: 200 });
+  const f = new Federation({ restartDelayMs: 200, listWaitMs: LIST_WAIT_MS });
   open.push(f);
   await f.apply(parseServersConfig({ mcpServers: servers }, { onMissingVariable: 'disable', ...options }));
   return f;
@@ -140,7 +143,7 @@ describe('the GitHub preset', () => {
     const env = { PATH: bin, GITHUB_PERSONAL_ACCESS_TOKEN: 'ghp_test', GITHUB_OWNER: 'octo', GITHUB_REPO: 'hello', GITHUB_HOST: 'http://127.0.0.1:9' };
     const config = parseServersConfig({ mcpServers: { github: { preset: 'github' } } }, { env });
     expect(config.servers[0]).toMatchObject({ transport: 'stdio', command: fake, args: ['stdio'], preset: { name: 'github', mode: 'binary', owner: 'octo', repo: 'hello' } });
-    const f = new Federation({ env });
+    const f = new Federation({ env, listWaitMs: LIST_WAIT_MS });
     open.push(f);
     await f.apply(config);
     const repoInfo = (await f.listTools()).find((t) => t.name === 'github__repo_info');
@@ -169,7 +172,7 @@ describe('the Jira preset (real @nexus2520/jira-mcp-server against a fake Jira C
     const jira = await startFakeJira();
     try {
       const env = { JIRA_URL: jira.url, JIRA_USERNAME: 'ada@example.com', JIRA_API_TOKEN: 'ada-api-token' };
-      const f = new Federation({ env });
+      const f = new Federation({ env, listWaitMs: LIST_WAIT_MS });
       open.push(f);
       await f.apply(parseServersConfig({ mcpServers: { jira: { preset: 'jira' } } }, { env }));
       const names = (await f.listTools()).map((t) => t.name);
