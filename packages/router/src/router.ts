@@ -147,9 +147,11 @@ export class Router {
     const modelStarted = performance.now();
     try {
       const response = await this.registry.invoke(this.invocation(decision.tier, chain, prompt, context, options));
-      const totalMs = performance.now() - started;
+      // one clock reading for both, taken before recording (which may take its time): the model's share never exceeds the total
+      const done = performance.now();
+      const totalMs = done - started;
       this.analytics.record({ id, ...summary(decision, prompt, context), attempts: response.attempts, mock: response.mock, latencyMs: totalMs });
-      return { id, decision, chain, response, timings: { classifyMs, modelMs: performance.now() - modelStarted, totalMs } };
+      return { id, decision, chain, response, timings: { classifyMs, modelMs: done - modelStarted, totalMs } };
     } catch (error) {
       const attempts = (error as { attempts?: RouteRecordAttempts }).attempts;
       this.analytics.record({ id, ...summary(decision, prompt, context), ...(attempts ? { attempts } : {}), latencyMs: performance.now() - started });
@@ -177,9 +179,10 @@ export class Router {
           yield event;
           continue;
         }
-        const totalMs = performance.now() - started;
+        const done = performance.now();
+        const totalMs = done - started;
         this.analytics.record({ id, ...summary(decision, prompt, context), attempts, mock: event.result.mock, latencyMs: totalMs });
-        yield { type: 'done', result: { id, decision, chain, response: event.result, timings: { classifyMs, modelMs: performance.now() - modelStarted, totalMs } } };
+        yield { type: 'done', result: { id, decision, chain, response: event.result, timings: { classifyMs, modelMs: done - modelStarted, totalMs } } };
       }
     } catch (error) {
       this.analytics.record({ id, ...summary(decision, prompt, context), attempts, latencyMs: performance.now() - started });
