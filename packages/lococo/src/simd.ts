@@ -20,34 +20,14 @@ interface Exports {
  * out. Each kernel returns false, having done nothing, when its operands do not fit.
  */
 export class SimdKernels {
-  private readonly wasm: Exports;
-
-  constructor(private readonly arena: WasmArena<Exports>) {
-    this.wasm = arena.exports;
-  }
-
-  mark(): number {
-    return this.arena.mark();
-  }
-
-  release(mark: number): void {
-    this.arena.release(mark);
-  }
-
-  allocate(bytes: number): number {
-    return this.arena.allocate(bytes);
-  }
-
-  float64(at: number, length: number): Float64Array {
-    return this.arena.float64(at, length);
-  }
+  constructor(readonly arena: WasmArena<Exports>) {}
 
   /** The offset of `array`'s first `length` elements in the memory, copied there when they are elsewhere; -1 if they do not fit. */
   place(array: Float64Array | Int32Array, length: number): number {
     if (this.arena.holds(array)) return array.byteOffset;
-    const at = this.allocate(length * array.BYTES_PER_ELEMENT);
+    const at = this.arena.allocate(length * array.BYTES_PER_ELEMENT);
     if (at < 0) return -1;
-    const view = array instanceof Float64Array ? this.float64(at, length) : this.arena.int32(at, length);
+    const view = array instanceof Float64Array ? this.arena.float64(at, length) : this.arena.int32(at, length);
     view.set(array.subarray(0, length));
     return at;
   }
@@ -55,26 +35,26 @@ export class SimdKernels {
   /** An output: `array` itself when it is in the memory, else room for it (copied out by {@link finish}). */
   output(array: Float64Array, offset: number, length: number): number {
     if (this.arena.holds(array)) return array.byteOffset + offset * 8;
-    return this.allocate(length * 8);
+    return this.arena.allocate(length * 8);
   }
 
   /** Copies an output (or an operand the kernel changed) back when it was not in the memory. */
   finish(array: Float64Array, offset: number, length: number, at: number): void {
-    if (!this.arena.holds(array)) array.set(this.float64(at, length), offset);
+    if (!this.arena.holds(array)) array.set(this.arena.float64(at, length), offset);
   }
 
   rowDots(a: Float64Array, aStride: number, aRows: number, b: Float64Array, bStride: number, bRows: number, depth: number, out: Float64Array): boolean {
-    const mark = this.mark();
+    const mark = this.arena.mark();
     try {
       const pa = this.place(a, extent(aRows, aStride, depth));
       const pb = pa < 0 ? -1 : this.place(b, extent(bRows, bStride, depth));
       const po = pb < 0 ? -1 : this.output(out, 0, aRows * bRows);
       if (po < 0) return false;
-      this.wasm.rowDots(pa, aStride, aRows, pb, bStride, bRows, depth, po);
+      this.arena.exports.rowDots(pa, aStride, aRows, pb, bStride, bRows, depth, po);
       this.finish(out, 0, aRows * bRows, po);
       return true;
     } finally {
-      this.release(mark);
+      this.arena.release(mark);
     }
   }
 
@@ -82,7 +62,7 @@ export class SimdKernels {
     const outputs = lo.length;
     let maxRow = -1;
     for (let i = 0; i < n; i++) maxRow = Math.max(maxRow, rows[i] as number);
-    const mark = this.mark();
+    const mark = this.arena.mark();
     try {
       const pw = this.placeRanges(w, n, lo, hi);
       const plo = pw < 0 ? -1 : this.place(lo, outputs);
@@ -91,27 +71,27 @@ export class SimdKernels {
       const px = prows < 0 ? -1 : this.place(x, extent(maxRow + 1, stride, width));
       const py = px < 0 ? -1 : this.output(y, yOffset, outputs * width);
       if (py < 0) return false;
-      this.wasm.weightedRowSums(pw, n, plo, phi, outputs, px, prows, stride, width, py);
+      this.arena.exports.weightedRowSums(pw, n, plo, phi, outputs, px, prows, stride, width, py);
       this.finish(y, yOffset, outputs * width, py);
       return true;
     } finally {
-      this.release(mark);
+      this.arena.release(mark);
     }
   }
 
   softmaxColumnSums(logits: Float64Array, rows: number, tokens: number, scale: number, bias: Float64Array, scores: Float64Array): boolean {
-    const mark = this.mark();
+    const mark = this.arena.mark();
     try {
       const pl = this.place(logits, rows * tokens);
       const pb = pl < 0 ? -1 : this.place(bias, tokens);
       const ps = pb < 0 ? -1 : this.place(scores, tokens);
       if (ps < 0) return false;
-      this.wasm.softmaxColumnSums(pl, rows, tokens, scale, pb, ps);
+      this.arena.exports.softmaxColumnSums(pl, rows, tokens, scale, pb, ps);
       this.finish(logits, 0, rows * tokens, pl);
       this.finish(scores, 0, tokens, ps);
       return true;
     } finally {
-      this.release(mark);
+      this.arena.release(mark);
     }
   }
 
@@ -129,7 +109,7 @@ export class SimdKernels {
     outIm: Float64Array,
     outOff: number,
   ): boolean {
-    const mark = this.mark();
+    const mark = this.arena.mark();
     try {
       const aLength = aRows * depth;
       const bLength = bRows * depth;
@@ -141,21 +121,21 @@ export class SimdKernels {
       const por = pbi < 0 ? -1 : this.output(outRe, outOff, outLength);
       const poi = por < 0 ? -1 : this.output(outIm, outOff, outLength);
       if (poi < 0) return false;
-      this.wasm.complexRowDots(par, pai, aRows, pbr, pbi, bRows, depth, por, poi);
+      this.arena.exports.complexRowDots(par, pai, aRows, pbr, pbi, bRows, depth, por, poi);
       this.finish(outRe, outOff, outLength, por);
       this.finish(outIm, outOff, outLength, poi);
       return true;
     } finally {
-      this.release(mark);
+      this.arena.release(mark);
     }
   }
 
   /** Like {@link place} for the [outputs x n] weights, copying only each output's range [lo, hi). */
   private placeRanges(w: Float64Array, n: number, lo: Int32Array, hi: Int32Array): number {
     if (this.arena.holds(w)) return w.byteOffset;
-    const at = this.allocate(lo.length * n * 8);
+    const at = this.arena.allocate(lo.length * n * 8);
     if (at < 0) return -1;
-    const view = this.float64(at, lo.length * n);
+    const view = this.arena.float64(at, lo.length * n);
     for (let o = 0; o < lo.length; o++) view.set(w.subarray(o * n + (lo[o] as number), o * n + (hi[o] as number)), o * n + (lo[o] as number));
     return at;
   }
@@ -190,16 +170,16 @@ export function simdAvailable(): boolean {
 export function withResidentArrays<T>(body: (resident: (length: number) => Float64Array) => T): T {
   const simd = simdKernels();
   if (simd === null) return body((length) => new Float64Array(length));
-  const mark = simd.mark();
+  const mark = simd.arena.mark();
   try {
     return body((length) => {
-      const at = simd.allocate(length * 8);
+      const at = simd.arena.allocate(length * 8);
       if (at < 0) return new Float64Array(length);
-      const array = simd.float64(at, length);
+      const array = simd.arena.float64(at, length);
       array.fill(0);
       return array;
     });
   } finally {
-    simd.release(mark);
+    simd.arena.release(mark);
   }
 }
